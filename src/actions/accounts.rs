@@ -1,0 +1,228 @@
+//! Registering, logging in and out, and resuming a session from its token.
+
+use chrono::Duration;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use super::all_valid;
+use super::passwords::PasswordHasher;
+use crate::db::sessions::{self, ActiveSession, NewSession};
+use crate::db::users::{self, NewUser, User};
+use crate::db::{self, Database};
+use crate::domain::ids::{SessionId, UserId};
+use crate::domain::password::Password;
+use crate::domain::token;
+use crate::domain::user::{Role, Username, lookup_key};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+/// A session ends 30 days after it was last used, and 90 days after login at the latest.
+pub const SESSION_IDLE: Duration = Duration::days(30);
+pub const SESSION_LIFETIME: Duration = Duration::days(90);
+/// Last-seen times are written at most this often, so that page views stay reads.
+const TOUCH_EVERY: Duration = Duration::minutes(5);
+
+/// What the client that logged in is told, once: the token is never stored.
+pub struct NewSessionTokens {
+    pub token: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// Where a login came from, for the session list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+fn taken_if_unique(e: DieselError) -> AppError {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            AppError::Conflict("username_taken")
+        }
+        other => other.into(),
+    }
+}
+
+/// Creates a member account.
+pub async fn register(
+    db: &Database,
+    hasher: &PasswordHasher,
+    username: &str,
+    password: &str,
+) -> Result<User, AppError> {
+    let name = Username::parse(username);
+    let pw = match &name {
+        Ok(n) => Password::parse(password, n.as_str()),
+        Err(_) => Password::parse(password, username),
+    };
+    let (name, pw) = all_valid(name, pw)?;
+    create_user(db, hasher, name, pw, Role::Member).await
+}
+
+/// Creates an account with any role (the operator's CLI).
+pub async fn create_user(
+    db: &Database,
+    hasher: &PasswordHasher,
+    name: Username,
+    password: Password,
+    role: Role,
+) -> Result<User, AppError> {
+    let key = name.key();
+    // Checked before hashing so that a taken name costs no CPU; the unique index still
+    // decides when two registrations race.
+    let probe = key.clone();
+    if db
+        .run(move |conn| users::key_taken(conn, &probe).map_err(AppError::from))
+        .await?
+    {
+        return Err(AppError::Conflict("username_taken"));
+    }
+    let hash = hasher.hash(password).await?;
+    db.write(move |conn| {
+        let new = NewUser {
+            username: name.as_str(),
+            username_key: &key,
+            password_hash: &hash,
+            role: role.as_str(),
+            created_at: db::now(),
+        };
+        users::insert(conn, &new).map_err(taken_if_unique)
+    })
+    .await
+}
+
+/// Checks a username and password and opens a new session (a new token at every login).
+pub async fn login(
+    db: &Database,
+    hasher: &PasswordHasher,
+    username: &str,
+    password: &str,
+    meta: ClientMeta,
+) -> Result<NewSessionTokens, AppError> {
+    let key = lookup_key(username);
+    let found = db
+        .run(move |conn| users::credentials_by_key(conn, &key).map_err(AppError::from))
+        .await?;
+    let (user, stored) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    // Over-long input cannot be a password of ours; it is still hashed against the dummy
+    // so that it answers no faster.
+    let candidate = password
+        .chars()
+        .take(Password::MAX_CHARS + 1)
+        .collect::<String>();
+    let matches = hasher.verify(candidate, stored).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    open_session(db, user, meta).await
+}
+
+async fn open_session(
+    db: &Database,
+    user: User,
+    meta: ClientMeta,
+) -> Result<NewSessionTokens, AppError> {
+    let token = token::random_token();
+    let csrf_token = token::random_token();
+    let token_hash = token::digest(&token);
+    let csrf = csrf_token.clone();
+    let user_id = user.id;
+    db.write(move |conn| {
+        let now = db::now();
+        let new = NewSession {
+            user_id,
+            token_hash: &token_hash,
+            csrf_token: &csrf,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + SESSION_LIFETIME,
+            user_agent: meta.user_agent.as_deref().map(|ua| truncate(ua, 256)),
+            ip: meta.ip.as_deref(),
+        };
+        sessions::insert(conn, &new).map_err(AppError::from)
+    })
+    .await?;
+    Ok(NewSessionTokens {
+        token,
+        csrf_token,
+        user,
+    })
+}
+
+fn truncate(s: &str, max_chars: usize) -> &str {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// The live session behind a token the client sent, if any; notes that it was used.
+pub async fn resume_session(db: &Database, token: &str) -> Result<Option<ActiveSession>, AppError> {
+    if !token::looks_like_token(token) {
+        return Ok(None);
+    }
+    let hash = token::digest(token);
+    db.run(move |conn| {
+        let now = db::now();
+        let found = sessions::find_active(conn, &hash, now, now - SESSION_IDLE)?;
+        if let Some(session) = &found
+            && now - session.last_seen_at > TOUCH_EVERY
+        {
+            sessions::touch(conn, session.id(), now)?;
+        }
+        Ok(found)
+    })
+    .await
+}
+
+/// Ends one session at once: its token stops working for every later request.
+pub async fn logout(db: &Database, session: SessionId) -> Result<(), AppError> {
+    db.write(move |conn| {
+        sessions::delete(conn, session)
+            .map(|_| ())
+            .map_err(AppError::from)
+    })
+    .await
+}
+
+/// Sets the language a member reads the forum in (`None`: follow the browser).
+pub async fn set_language(db: &Database, user: UserId, lang: Option<Lang>) -> Result<(), AppError> {
+    db.write(move |conn| {
+        users::set_locale(conn, user, lang.map(Lang::tag))
+            .map(|_| ())
+            .map_err(AppError::from)
+    })
+    .await
+}
+
+/// Changes a role (operator CLI; admins in the UI later). Ends the user's sessions so
+/// that the new rights apply from a fresh login.
+pub fn set_role_blocking(
+    conn: &mut db::Conn,
+    username: &str,
+    role: Role,
+) -> Result<User, AppError> {
+    db::write_blocking(conn, |conn| {
+        let user = users::by_key(conn, &lookup_key(username))?.ok_or(AppError::NotFound)?;
+        users::set_role(conn, user.id(), role)?;
+        sessions::delete_all_of_user(conn, user.id())?;
+        users::by_id(conn, user.id())?.ok_or(AppError::NotFound)
+    })
+}
+
+/// Registers a member and signs them in at once (the registration form).
+pub async fn sign_up(
+    db: &Database,
+    hasher: &PasswordHasher,
+    username: &str,
+    password: &str,
+    meta: ClientMeta,
+) -> Result<NewSessionTokens, AppError> {
+    let user = register(db, hasher, username, password).await?;
+    open_session(db, user, meta).await
+}

@@ -1,0 +1,84 @@
+//! Replying and editing. A reply takes the thread's next number and updates its counters
+//! in the same transaction, so counts never disagree with the posts.
+
+use crate::db::posts::{self, NewPost, PostListing};
+use crate::db::threads;
+use crate::db::{self, Database};
+use crate::domain::content::{PostBody, SanitizedHtml};
+use crate::domain::ids::{PostId, ThreadId, UserId};
+use crate::domain::markdown;
+use crate::domain::permissions::{self, Actor};
+use crate::error::AppError;
+
+pub async fn reply(
+    db: &Database,
+    actor: Actor,
+    thread_id: ThreadId,
+    body: &str,
+) -> Result<PostListing, AppError> {
+    let body = PostBody::parse(body)?;
+    db.run(move |conn| {
+        let html = markdown::render(&body);
+        db::write_blocking(conn, |conn| {
+            let thread = threads::row(conn, thread_id)?.ok_or(AppError::NotFound)?;
+            if thread.removed_at.is_some() && !actor.has_staff_powers() {
+                return Err(AppError::NotFound);
+            }
+            if !permissions::can_write_in(&actor, thread.locked_at.is_some()) {
+                return Err(AppError::Conflict("thread_locked"));
+            }
+            let now = db::now();
+            let post = posts::insert(
+                conn,
+                &NewPost {
+                    thread_id: thread.id,
+                    number: thread.post_count,
+                    author_id: actor.id.get(),
+                    body_source: body.as_str(),
+                    body_html: html.as_str(),
+                    created_at: now,
+                },
+            )?;
+            threads::record_reply(conn, thread_id, now)?;
+            posts::listing(conn, post.id())?.ok_or(AppError::NotFound)
+        })
+    })
+    .await
+}
+
+pub async fn edit_post(
+    db: &Database,
+    actor: Actor,
+    post_id: PostId,
+    body: &str,
+) -> Result<PostListing, AppError> {
+    let body = PostBody::parse(body)?;
+    db.run(move |conn| {
+        let html = markdown::render(&body);
+        db::write_blocking(conn, |conn| {
+            let post = posts::row(conn, post_id)?.ok_or(AppError::NotFound)?;
+            let thread = threads::row(conn, post.thread_id())?.ok_or(AppError::NotFound)?;
+            let hidden = post.removed_at.is_some() || thread.removed_at.is_some();
+            if hidden && !actor.has_staff_powers() {
+                return Err(AppError::NotFound);
+            }
+            if !permissions::can_edit_post(&actor, UserId(post.author_id)) {
+                return Err(AppError::Forbidden);
+            }
+            if !permissions::can_write_in(&actor, thread.locked_at.is_some()) {
+                return Err(AppError::Conflict("thread_locked"));
+            }
+            posts::update_body(conn, post_id, body.as_str(), html.as_str(), db::now())?;
+            posts::listing(conn, post_id)?.ok_or(AppError::NotFound)
+        })
+    })
+    .await
+}
+
+/// Renders a body exactly as posting would, storing nothing.
+pub async fn preview(body: &str) -> Result<SanitizedHtml, AppError> {
+    let body = PostBody::parse(body)?;
+    tokio::task::spawn_blocking(move || markdown::render(&body))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}

@@ -1,0 +1,57 @@
+//! Starting a thread: the title, the first post (number 0) and the board's counter, in
+//! one transaction.
+
+use super::all_valid;
+use crate::db::posts::{self, NewPost, PostListing};
+use crate::db::threads::{self, NewThread, ThreadListing};
+use crate::db::{self, Database, boards};
+use crate::domain::content::{PostBody, ThreadTitle};
+use crate::domain::markdown;
+use crate::domain::permissions::Actor;
+use crate::error::AppError;
+
+pub async fn create_thread(
+    db: &Database,
+    actor: Actor,
+    board_slug: String,
+    title: &str,
+    body: &str,
+) -> Result<(ThreadListing, PostListing), AppError> {
+    let (title, body) = all_valid(ThreadTitle::parse(title), PostBody::parse(body))?;
+    db.run(move |conn| {
+        // Rendered before the write lock is taken, so that other writers do not wait on it.
+        let html = markdown::render(&body);
+        db::write_blocking(conn, |conn| {
+            let board = boards::by_slug(conn, &board_slug)?.ok_or(AppError::NotFound)?;
+            let now = db::now();
+            let thread = threads::insert(
+                conn,
+                &NewThread {
+                    board_id: board.id,
+                    author_id: actor.id.get(),
+                    title: title.as_str(),
+                    created_at: now,
+                    last_activity_at: now,
+                    post_count: 1,
+                    reply_count: 0,
+                },
+            )?;
+            let post = posts::insert(
+                conn,
+                &NewPost {
+                    thread_id: thread.id,
+                    number: 0,
+                    author_id: actor.id.get(),
+                    body_source: body.as_str(),
+                    body_html: html.as_str(),
+                    created_at: now,
+                },
+            )?;
+            boards::add_to_thread_count(conn, board.id(), 1)?;
+            let listing = threads::listing(conn, thread.id())?.ok_or(AppError::NotFound)?;
+            let post = posts::listing(conn, post.id())?.ok_or(AppError::NotFound)?;
+            Ok((listing, post))
+        })
+    })
+    .await
+}

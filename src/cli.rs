@@ -1,0 +1,170 @@
+//! The command line: `serve`, `user create`, `user set-role`. Every command reads the
+//! same `--database` / `DATABASE_URL`.
+
+use std::io::{self, BufRead};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::actions::accounts;
+use crate::actions::passwords::PasswordHasher;
+use crate::config::{DatabaseUrl, Settings};
+use crate::db::Database;
+use crate::domain::password::Password;
+use crate::domain::user::{Role, Username};
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(name = "agora", version, about = "A help-centre forum")]
+struct Cli {
+    /// The database: a SQLite file path, sqlite://PATH, or postgres://…
+    #[arg(
+        long = "database",
+        env = "DATABASE_URL",
+        default_value = "agora.db",
+        global = true
+    )]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the forum.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "AGORA_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Mark cookies Secure and send HSTS (set when served over HTTPS).
+    #[arg(long, env = "AGORA_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    secure_cookies: bool,
+    /// Brand names members may not use in a username, comma-separated.
+    #[arg(long, env = "AGORA_PROTECTED_NAMES", value_delimiter = ',')]
+    protected_names: Vec<String>,
+    /// Hosts that links in posts go to without a warning, comma-separated.
+    #[arg(long, env = "AGORA_LINK_ALLOWLIST", value_delimiter = ',')]
+    link_allowlist: Vec<String>,
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "AGORA_WORKERS")]
+    workers: Option<usize>,
+    /// Database connections in the pool.
+    #[arg(long, env = "AGORA_DB_POOL", default_value_t = 8)]
+    db_pool: u32,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (any role; reserved names are allowed here).
+    Create {
+        name: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change an account's role (member, staff or admin).
+    SetRole { name: String, role: String },
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = DatabaseUrl::parse(&cli.database)
+        .map_err(|e| e.to_string())
+        .and_then(|database| actix_web::rt::System::new().block_on(execute(cli.command, database)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("agora: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, database: DatabaseUrl) -> Result<(), String> {
+    match command {
+        Command::Serve(args) => serve(args, database).await,
+        Command::User(UserCommand::Create {
+            name,
+            role,
+            password_stdin,
+        }) => {
+            if !password_stdin {
+                return Err("pass --password-stdin and the password on standard input".into());
+            }
+            create_user(database, &name, &role).await
+        }
+        Command::User(UserCommand::SetRole { name, role }) => {
+            let role = Role::parse(&role).map_err(|e| e.to_string())?;
+            let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let user =
+                accounts::set_role_blocking(&mut conn, &name, role).map_err(|e| describe(&e))?;
+            println!("{} is now {}", user.username, user.role().as_str());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs, database: DatabaseUrl) -> Result<(), String> {
+    let settings = Settings {
+        bind: args.bind,
+        database,
+        secure_cookies: args.secure_cookies,
+        protected_names: args.protected_names,
+        link_allowlist: args.link_allowlist,
+        workers: args.workers,
+        db_pool_size: args.db_pool,
+    };
+    let app = Application::build(settings).map_err(|e| e.to_string())?;
+    tracing::info!(port = app.port(), "agora is serving");
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn create_user(database: DatabaseUrl, name: &str, role: &str) -> Result<(), String> {
+    let role = Role::parse(role).map_err(|e| e.to_string())?;
+    let mut line = String::new();
+    io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    let name = Username::parse(name).map_err(|v| v.code.to_owned())?;
+    let password = Password::parse(password, name.as_str()).map_err(|v| v.code.to_owned())?;
+    let db = Database::open(&database, 2).map_err(|e| e.to_string())?;
+    let user = accounts::create_user(
+        &db,
+        &PasswordHasher::for_this_machine(),
+        name,
+        password,
+        role,
+    )
+    .await
+    .map_err(|e| describe(&e))?;
+    println!("created {} ({})", user.username, user.role().as_str());
+    Ok(())
+}
+
+/// An error as an operator at a terminal should read it.
+fn describe(error: &crate::error::AppError) -> String {
+    let problem = error.problem(crate::i18n::Lang::En);
+    format!("{} ({})", problem.detail, problem.code)
+}

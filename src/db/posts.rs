@@ -1,0 +1,129 @@
+//! Posts: writing them, editing them, and reading a thread page by number range.
+
+use std::ops::Range;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::Conn;
+use super::schema::{posts, threads, users};
+use super::users::Author;
+use crate::domain::ids::{PostId, ThreadId};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct PostRow {
+    pub id: i64,
+    pub thread_id: i64,
+    pub number: i64,
+    pub author_id: i64,
+    pub body_source: String,
+    pub body_html: String,
+    pub created_at: NaiveDateTime,
+    pub edited_at: Option<NaiveDateTime>,
+    pub removed_at: Option<NaiveDateTime>,
+    pub removed_reason: Option<String>,
+}
+
+impl PostRow {
+    pub fn id(&self) -> PostId {
+        PostId(self.id)
+    }
+
+    pub fn thread_id(&self) -> ThreadId {
+        ThreadId(self.thread_id)
+    }
+}
+
+/// A post with its author and whether it is its thread's accepted answer.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts)]
+pub struct PostListing {
+    #[diesel(embed)]
+    pub post: PostRow,
+    #[diesel(embed)]
+    pub author: Author,
+    #[diesel(select_expression = threads::accepted_post_id)]
+    pub thread_accepted_post_id: Option<i64>,
+}
+
+impl PostListing {
+    pub fn accepted(&self) -> bool {
+        self.thread_accepted_post_id == Some(self.post.id)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = posts)]
+pub struct NewPost<'a> {
+    pub thread_id: i64,
+    pub number: i64,
+    pub author_id: i64,
+    pub body_source: &'a str,
+    pub body_html: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut Conn, new: &NewPost<'_>) -> QueryResult<PostRow> {
+    diesel::insert_into(posts::table)
+        .values(new)
+        .returning(PostRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn row(conn: &mut Conn, id: PostId) -> QueryResult<Option<PostRow>> {
+    posts::table
+        .find(id.get())
+        .select(PostRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn listing(conn: &mut Conn, id: PostId) -> QueryResult<Option<PostListing>> {
+    posts::table
+        .inner_join(users::table)
+        .inner_join(threads::table)
+        .filter(posts::id.eq(id.get()))
+        .select(PostListing::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The posts of a thread whose numbers fall in `numbers`, in order: one index range scan
+/// on (thread_id, number) at any depth.
+pub fn page_of_thread(
+    conn: &mut Conn,
+    thread: ThreadId,
+    numbers: Range<i64>,
+    include_removed: bool,
+) -> QueryResult<Vec<PostListing>> {
+    let mut query = posts::table
+        .inner_join(users::table)
+        .inner_join(threads::table)
+        .filter(posts::thread_id.eq(thread.get()))
+        .filter(posts::number.ge(numbers.start))
+        .filter(posts::number.lt(numbers.end))
+        .select(PostListing::as_select())
+        .into_boxed();
+    if !include_removed {
+        query = query.filter(posts::removed_at.is_null());
+    }
+    query.order(posts::number.asc()).load(conn)
+}
+
+pub fn update_body(
+    conn: &mut Conn,
+    id: PostId,
+    source: &str,
+    html: &str,
+    now: NaiveDateTime,
+) -> QueryResult<PostRow> {
+    diesel::update(posts::table.find(id.get()))
+        .set((
+            posts::body_source.eq(source),
+            posts::body_html.eq(html),
+            posts::edited_at.eq(now),
+        ))
+        .returning(PostRow::as_returning())
+        .get_result(conn)
+}

@@ -1,0 +1,87 @@
+//! The tables, written by hand so that one schema serves SQLite and PostgreSQL
+//! (ids are BIGINT on both; timestamps are UTC without zone).
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        username_key -> Text,
+        password_hash -> Text,
+        role -> Text,
+        locale -> Nullable<Text>,
+        suspended_until -> Nullable<Timestamp>,
+        suspension_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    boards (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        position -> Integer,
+        thread_count -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    threads (id) {
+        id -> BigInt,
+        board_id -> BigInt,
+        author_id -> BigInt,
+        title -> Text,
+        created_at -> Timestamp,
+        last_activity_at -> Timestamp,
+        post_count -> BigInt,
+        reply_count -> BigInt,
+        pinned_at -> Nullable<Timestamp>,
+        locked_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+        removed_reason -> Nullable<Text>,
+        removed_by -> Nullable<BigInt>,
+        staff_answered -> Bool,
+        accepted_post_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        thread_id -> BigInt,
+        number -> BigInt,
+        author_id -> BigInt,
+        body_source -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+        removed_reason -> Nullable<Text>,
+        removed_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(threads -> boards (board_id));
+diesel::joinable!(threads -> users (author_id));
+diesel::joinable!(posts -> threads (thread_id));
+diesel::joinable!(posts -> users (author_id));
+
+diesel::allow_tables_to_appear_in_same_query!(users, sessions, boards, threads, posts);

@@ -1,0 +1,171 @@
+//! The JSON API, v1 (PRODUCT.md, "JSON API"): the routes and the shapes of what it
+//! answers. Fields may be added; none is renamed or removed within v1.
+
+pub mod boards;
+pub mod posts;
+pub mod sessions;
+pub mod threads;
+pub mod users;
+
+use actix_web::web;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use super::page::shows_staff_badge;
+use crate::db::boards::Board;
+use crate::db::posts::PostListing;
+use crate::db::threads::ThreadListing;
+use crate::db::users::{Author, User};
+use crate::i18n::Lang;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::post().to(users::create))
+        .route("/me", web::get().to(users::me))
+        .route("/sessions", web::post().to(sessions::create))
+        .route(
+            "/sessions/current",
+            web::delete().to(sessions::delete_current),
+        )
+        .route("/boards", web::get().to(boards::index))
+        .service(
+            web::resource("/boards/{slug}/threads")
+                .route(web::get().to(boards::threads))
+                .route(web::post().to(boards::create_thread)),
+        )
+        .route("/threads/{id}", web::get().to(threads::show))
+        .route("/threads/{id}/posts", web::post().to(threads::reply))
+        .route("/posts/{id}", web::patch().to(posts::update))
+        .route("/preview", web::post().to(posts::preview));
+}
+
+fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+#[derive(Serialize)]
+pub struct UserJson {
+    pub id: i64,
+    pub username: String,
+    pub role: &'static str,
+    pub staff: bool,
+    pub totp_enabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&User> for UserJson {
+    fn from(u: &User) -> Self {
+        UserJson {
+            id: u.id,
+            username: u.username.clone(),
+            role: u.role().as_str(),
+            staff: shows_staff_badge(u.role()),
+            totp_enabled: false,
+            created_at: utc(u.created_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct BoardJson {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub thread_count: i64,
+}
+
+impl BoardJson {
+    pub fn new(b: Board, lang: Lang) -> Self {
+        BoardJson {
+            description: match lang {
+                Lang::ZhCn => b.description_zh,
+                Lang::En => b.description_en,
+            },
+            slug: b.slug,
+            name: b.name,
+            thread_count: b.thread_count,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AuthorJson {
+    pub username: String,
+    pub staff: bool,
+}
+
+impl From<&Author> for AuthorJson {
+    fn from(a: &Author) -> Self {
+        AuthorJson {
+            username: a.username.clone(),
+            staff: shows_staff_badge(a.role()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ThreadSummaryJson {
+    pub id: i64,
+    pub board: String,
+    pub title: String,
+    pub author: AuthorJson,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub reply_count: i64,
+    pub pinned: bool,
+    pub locked: bool,
+    pub removed: bool,
+    pub staff_answered: bool,
+    pub solved: bool,
+    pub accepted_post_id: Option<i64>,
+}
+
+impl From<&ThreadListing> for ThreadSummaryJson {
+    fn from(l: &ThreadListing) -> Self {
+        let t = &l.thread;
+        ThreadSummaryJson {
+            id: t.id,
+            board: l.board_slug.clone(),
+            title: t.title.clone(),
+            author: AuthorJson::from(&l.author),
+            created_at: utc(t.created_at),
+            last_activity_at: utc(t.last_activity_at),
+            reply_count: t.reply_count,
+            pinned: t.pinned_at.is_some(),
+            locked: t.locked_at.is_some(),
+            removed: t.removed_at.is_some(),
+            staff_answered: t.staff_answered,
+            solved: t.accepted_post_id.is_some(),
+            accepted_post_id: t.accepted_post_id,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct PostJson {
+    pub id: i64,
+    pub thread_id: i64,
+    pub number: i64,
+    pub author: AuthorJson,
+    pub body_html: String,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub removed: bool,
+    pub accepted: bool,
+}
+
+impl From<&PostListing> for PostJson {
+    fn from(l: &PostListing) -> Self {
+        let p = &l.post;
+        PostJson {
+            id: p.id,
+            thread_id: p.thread_id,
+            number: p.number,
+            author: AuthorJson::from(&l.author),
+            body_html: p.body_html.clone(),
+            created_at: utc(p.created_at),
+            edited_at: p.edited_at.map(utc),
+            removed: p.removed_at.is_some(),
+            accepted: l.accepted(),
+        }
+    }
+}

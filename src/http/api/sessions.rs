@@ -1,0 +1,51 @@
+//! `POST /sessions` (log in, get a bearer token) and `DELETE /sessions/current` (log out).
+
+use actix_web::{HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::UserJson;
+use crate::actions::accounts;
+use crate::error::AppError;
+use crate::http::State;
+use crate::http::extract::{ApiJson, CurrentUser};
+use crate::http::json;
+use crate::http::session::client_meta;
+
+#[derive(Deserialize)]
+pub struct Login {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct NewSession {
+    token: String,
+    user: UserJson,
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: State,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<HttpResponse, AppError> {
+    let opened = accounts::login(
+        &state.db,
+        &state.hasher,
+        &body.username,
+        &body.password,
+        client_meta(&req),
+    )
+    .await?;
+    Ok(json::created(&NewSession {
+        token: opened.token,
+        user: UserJson::from(&opened.user),
+    }))
+}
+
+pub async fn delete_current(
+    state: State,
+    CurrentUser(me): CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    accounts::logout(&state.db, me.session).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,295 @@
+//! What every page shares: the page context (language, CSRF token, who is signed in),
+//! rendering a template into a response, and the view items that lists and threads show.
+
+use std::borrow::Cow;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use super::session::Viewer;
+use crate::db::posts::PostListing;
+use crate::db::threads::ThreadListing;
+use crate::domain::content::SanitizedHtml;
+use crate::domain::paging;
+use crate::domain::permissions::{self, Actor};
+use crate::domain::user::Role;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+/// The signed-in member as the page header shows them.
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub username: String,
+    pub actor: Actor,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub lang: Lang,
+    pub csrf: String,
+    pub user: Option<NavUser>,
+}
+
+impl PageCtx {
+    pub fn from_viewer(viewer: &Viewer) -> Self {
+        PageCtx {
+            lang: viewer.lang,
+            csrf: viewer.csrf_token.clone(),
+            user: viewer.signed_in.as_ref().map(|s| NavUser {
+                username: s.user.username.clone(),
+                actor: s.actor(),
+            }),
+        }
+    }
+
+    pub fn anonymous(lang: Lang) -> Self {
+        PageCtx {
+            lang,
+            csrf: String::new(),
+            user: None,
+        }
+    }
+
+    /// A message from the catalog, in the page's language.
+    pub fn t(&self, key: &str) -> Cow<'static, str> {
+        self.lang.t(key)
+    }
+
+    /// A message with `%{name}` placeholders filled in.
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.tf(key, args)
+    }
+
+    /// A message with a `%{count}` placeholder.
+    pub fn count(&self, key: &str, count: impl std::fmt::Display) -> String {
+        self.lang.tf(key, &[("count", &count.to_string())])
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.user.is_some()
+    }
+
+    pub fn actor(&self) -> Option<Actor> {
+        self.user.as_ref().map(|u| u.actor)
+    }
+}
+
+impl FromRequest for PageCtx {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Viewer>()
+                .map(PageCtx::from_viewer)
+                .ok_or_else(|| AppError::Internal("page context without a viewer".into())),
+        )
+    }
+}
+
+/// A rendered page with its status.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+pub fn ok(page: &impl Template) -> Result<HttpResponse, AppError> {
+    render(StatusCode::OK, page)
+}
+
+/// 303 See Other: where a form that worked sends the browser.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// A time as pages show it: machine-readable in `datetime`, short for people (UTC).
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub iso: String,
+    pub text: String,
+}
+
+impl Stamp {
+    pub fn new(at: NaiveDateTime) -> Self {
+        let utc = at.and_utc();
+        Stamp {
+            iso: utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            text: utc.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+}
+
+/// A thread in a list.
+#[derive(Debug, Clone)]
+pub struct ThreadItem {
+    pub id: i64,
+    pub title: String,
+    pub board_slug: String,
+    pub board_name: String,
+    pub author: String,
+    pub author_staff: bool,
+    pub created: Stamp,
+    pub last_activity: Stamp,
+    pub reply_count: i64,
+    pub page_count: i64,
+    pub pinned: bool,
+    pub locked: bool,
+    pub removed: bool,
+    pub staff_answered: bool,
+    pub solved: bool,
+}
+
+impl From<&ThreadListing> for ThreadItem {
+    fn from(l: &ThreadListing) -> Self {
+        let t = &l.thread;
+        ThreadItem {
+            id: t.id,
+            title: t.title.clone(),
+            board_slug: l.board_slug.clone(),
+            board_name: l.board_name.clone(),
+            author: l.author.username.clone(),
+            author_staff: shows_staff_badge(l.author.role()),
+            created: Stamp::new(t.created_at),
+            last_activity: Stamp::new(t.last_activity_at),
+            reply_count: t.reply_count,
+            page_count: paging::page_count(t.post_count),
+            pinned: t.pinned_at.is_some(),
+            locked: t.locked_at.is_some(),
+            removed: t.removed_at.is_some(),
+            staff_answered: t.staff_answered,
+            solved: t.accepted_post_id.is_some(),
+        }
+    }
+}
+
+/// The staff badge comes from the role, never from anything a user can type.
+pub fn shows_staff_badge(role: Role) -> bool {
+    role.is_staff()
+}
+
+/// A post on a thread page.
+#[derive(Debug, Clone)]
+pub struct PostItem {
+    pub id: i64,
+    pub number: i64,
+    pub author: String,
+    pub author_staff: bool,
+    pub body: SanitizedHtml,
+    pub created: Stamp,
+    pub edited: Option<Stamp>,
+    pub removed: bool,
+    pub can_edit: bool,
+}
+
+impl PostItem {
+    pub fn new(l: PostListing, viewer: Option<Actor>) -> Self {
+        let p = l.post;
+        let author_id = crate::domain::ids::UserId(p.author_id);
+        PostItem {
+            id: p.id,
+            number: p.number,
+            author_staff: shows_staff_badge(l.author.role()),
+            author: l.author.username,
+            body: SanitizedHtml::from_trusted_storage(p.body_html),
+            created: Stamp::new(p.created_at),
+            edited: p.edited_at.map(Stamp::new),
+            removed: p.removed_at.is_some(),
+            can_edit: viewer.is_some_and(|a| permissions::can_edit_post(&a, author_id)),
+        }
+    }
+}
+
+/// Page links: first, last, and two either side of the current page.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub current: i64,
+    pub count: i64,
+    pub links: Vec<PageLink>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PageLink {
+    pub number: i64,
+    pub current: bool,
+    /// Pages were skipped before this one.
+    pub gap_before: bool,
+}
+
+impl Pager {
+    pub fn new(current: i64, count: i64) -> Self {
+        let mut numbers = vec![1, count];
+        numbers.extend((current - 2).max(1)..=(current + 2).min(count));
+        numbers.sort_unstable();
+        numbers.dedup();
+        let mut previous = 0;
+        let links = numbers
+            .into_iter()
+            .map(|number| {
+                let link = PageLink {
+                    number,
+                    current: number == current,
+                    gap_before: number > previous + 1,
+                };
+                previous = number;
+                link
+            })
+            .collect();
+        Pager {
+            current,
+            count,
+            links,
+        }
+    }
+
+    pub fn has_many(&self) -> bool {
+        self.count > 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_shows_ends_and_neighbours() {
+        let p = Pager::new(10, 50);
+        let numbers: Vec<i64> = p.links.iter().map(|l| l.number).collect();
+        assert_eq!(numbers, vec![1, 8, 9, 10, 11, 12, 50]);
+        assert!(p.links[1].gap_before && !p.links[2].gap_before && p.links[6].gap_before);
+        assert!(p.links[3].current);
+        assert!(!Pager::new(1, 1).has_many());
+    }
+}
+
+/// The messages of a validation error, for showing a form again; any other error passes
+/// through to the error page.
+pub fn form_errors(error: AppError, lang: Lang) -> Result<Vec<String>, AppError> {
+    match error {
+        AppError::Validation(violations) => Ok(violations
+            .iter()
+            .map(|v| crate::error::FieldProblem::new(v, lang).message)
+            .collect()),
+        other => Err(other),
+    }
+}
+
+/// The content a form shows again when it comes back with errors or a preview.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub title: String,
+    pub body: String,
+    pub preview: Option<SanitizedHtml>,
+    pub errors: Vec<String>,
+}

@@ -1,0 +1,94 @@
+//! Building the application: the database pool (migrated), the listener, and the App
+//! with its middleware in order. Tests build it on port 0 and talk to it over HTTP.
+
+use std::io;
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+use crate::actions::passwords::PasswordHasher;
+use crate::config::Settings;
+use crate::db::{Database, OpenError};
+use crate::error::AppError;
+use crate::http::{self, AppState, csrf, errors, headers, session};
+
+/// PRODUCT.md: request bodies up to 256 KiB; larger ones get 413.
+pub const MAX_REQUEST_BODY: usize = 256 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] OpenError),
+    #[error("cannot listen on {bind}: {source}")]
+    Listen { bind: String, source: io::Error },
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database, binds the listener, and prepares the server.
+    pub fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = Database::open(&settings.database, settings.db_pool_size)?;
+        let listener =
+            TcpListener::bind(&settings.bind).map_err(|source| StartupError::Listen {
+                bind: settings.bind.clone(),
+                source,
+            })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        let state = AppState {
+            db,
+            hasher: PasswordHasher::for_this_machine(),
+            settings,
+        };
+        let server = serve(listener, state).map_err(|source| StartupError::Listen {
+            bind: "listener".into(),
+            source,
+        })?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> io::Result<Server> {
+    let https = state.settings.secure_cookies;
+    let workers = state.settings.workers;
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        // The last `wrap` runs first: log → security headers → error pages → who is
+        // asking → CSRF → the route.
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(MAX_REQUEST_BODY))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|_, _| AppError::BadRequest("invalid_query").into()),
+            )
+            .wrap(from_fn(csrf::protect))
+            .wrap(from_fn(session::authenticate))
+            .wrap(from_fn(errors::render_errors))
+            .wrap(headers::security_headers(https))
+            .wrap(from_fn(headers::log_requests))
+            .configure(http::routes)
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(AppError::NotFound)
+            }))
+    })
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}
