@@ -70,6 +70,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let bytes = bytes.await.map_err(|e| body_error(&e, "malformed_json"))?;
+            // JSON is UTF-8 (RFC 8259); serde skips the bytes of fields nobody reads, so
+            // the whole body is checked here.
+            std::str::from_utf8(&bytes).map_err(|_| AppError::BadRequest("malformed_json"))?;
             serde_json::from_slice(&bytes)
                 .map(ApiJson)
                 .map_err(|e| match e.classify() {

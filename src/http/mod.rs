@@ -36,41 +36,41 @@ pub type State = web::Data<AppState>;
 // Sanitised HTML is the one thing templates print without escaping.
 impl askama::filters::HtmlSafe for SanitizedHtml {}
 
-/// The whole URL map.
+/// The whole URL map. Each path is a resource, so that a method it does not take is 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::routes))
-        .route("/", web::get().to(boards::index))
-        .route("/healthz", web::get().to(healthz))
-        .route("/b/{slug}", web::get().to(boards::show))
+        .service(web::resource("/").get(boards::index))
+        .service(web::resource("/healthz").get(healthz))
+        .service(web::resource("/b/{slug}").get(boards::show))
         .service(
             web::resource("/b/{slug}/new")
-                .route(web::get().to(threads::new))
-                .route(web::post().to(threads::create)),
+                .get(threads::new)
+                .post(threads::create),
         )
-        .route("/t/{id}", web::get().to(threads::show))
-        .route("/t/{id}/reply", web::post().to(posts::create))
-        .route("/p/{id}", web::get().to(posts::show))
+        .service(web::resource("/t/{id}").get(threads::show))
+        .service(web::resource("/t/{id}/reply").post(posts::create))
+        .service(web::resource("/p/{id}").get(posts::show))
         .service(
             web::resource("/p/{id}/edit")
-                .route(web::get().to(posts::edit))
-                .route(web::post().to(posts::update)),
+                .get(posts::edit)
+                .post(posts::update),
         )
         .service(
             web::resource("/login")
-                .route(web::get().to(account::login_form))
-                .route(web::post().to(account::login)),
+                .get(account::login_form)
+                .post(account::login),
         )
         .service(
             web::resource("/register")
-                .route(web::get().to(account::register_form))
-                .route(web::post().to(account::register)),
+                .get(account::register_form)
+                .post(account::register),
         )
-        .route("/logout", web::post().to(account::logout))
-        .route("/settings", web::get().to(account::settings))
-        .route("/settings/language", web::post().to(account::set_language))
-        .route("/u/{username}", web::get().to(users::show))
-        .route("/static/{file}", web::get().to(assets::serve))
-        .route("/favicon.ico", web::get().to(assets::favicon));
+        .service(web::resource("/logout").post(account::logout))
+        .service(web::resource("/settings").get(account::settings))
+        .service(web::resource("/settings/language").post(account::set_language))
+        .service(web::resource("/u/{username}").get(users::show))
+        .service(web::resource("/static/{file}").get(assets::serve))
+        .service(web::resource("/favicon.ico").get(assets::favicon));
 }
 
 async fn healthz(state: State) -> Result<HttpResponse, AppError> {

@@ -1,2 +1,13 @@
 //! Black-box tests: each starts a real server on a random port with a fresh SQLite file
-//! and talks to it over HTTP.
+//! and talks to it over HTTP, as a browser or an API client would.
+
+mod accounts;
+mod bad_input;
+mod browser;
+mod cli;
+mod helpers;
+mod pages;
+mod pagination;
+mod sessions;
+mod threads;
+mod xss;

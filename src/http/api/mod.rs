@@ -19,23 +19,21 @@ use crate::db::users::{Author, User};
 use crate::i18n::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::post().to(users::create))
-        .route("/me", web::get().to(users::me))
-        .route("/sessions", web::post().to(sessions::create))
-        .route(
-            "/sessions/current",
-            web::delete().to(sessions::delete_current),
-        )
-        .route("/boards", web::get().to(boards::index))
+    // Each path is a resource, so that a method it does not take is 405, not 404.
+    cfg.service(web::resource("/users").post(users::create))
+        .service(web::resource("/me").get(users::me))
+        .service(web::resource("/sessions").post(sessions::create))
+        .service(web::resource("/sessions/current").delete(sessions::delete_current))
+        .service(web::resource("/boards").get(boards::index))
         .service(
             web::resource("/boards/{slug}/threads")
-                .route(web::get().to(boards::threads))
-                .route(web::post().to(boards::create_thread)),
+                .get(boards::threads)
+                .post(boards::create_thread),
         )
-        .route("/threads/{id}", web::get().to(threads::show))
-        .route("/threads/{id}/posts", web::post().to(threads::reply))
-        .route("/posts/{id}", web::patch().to(posts::update))
-        .route("/preview", web::post().to(posts::preview));
+        .service(web::resource("/threads/{id}").get(threads::show))
+        .service(web::resource("/threads/{id}/posts").post(threads::reply))
+        .service(web::resource("/posts/{id}").patch(posts::update))
+        .service(web::resource("/preview").post(posts::preview));
 }
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
