@@ -16,7 +16,7 @@ pub mod session;
 pub mod threads;
 pub mod users;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{FromRequest, Handler, HttpResponse, Responder, Route, guard, web};
 
 use crate::actions::passwords::PasswordHasher;
 use crate::config::Settings;
@@ -39,38 +39,50 @@ impl askama::filters::HtmlSafe for SanitizedHtml {}
 /// The whole URL map. Each path is a resource, so that a method it does not take is 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/api/v1").configure(api::routes))
-        .service(web::resource("/").get(boards::index))
-        .service(web::resource("/healthz").get(healthz))
-        .service(web::resource("/b/{slug}").get(boards::show))
+        .service(web::resource("/").route(read(boards::index)))
+        .service(web::resource("/healthz").route(read(healthz)))
+        .service(web::resource("/b/{slug}").route(read(boards::show)))
         .service(
             web::resource("/b/{slug}/new")
-                .get(threads::new)
+                .route(read(threads::new))
                 .post(threads::create),
         )
-        .service(web::resource("/t/{id}").get(threads::show))
+        .service(web::resource("/t/{id}").route(read(threads::show)))
         .service(web::resource("/t/{id}/reply").post(posts::create))
-        .service(web::resource("/p/{id}").get(posts::show))
+        .service(web::resource("/p/{id}").route(read(posts::show)))
         .service(
             web::resource("/p/{id}/edit")
-                .get(posts::edit)
+                .route(read(posts::edit))
                 .post(posts::update),
         )
         .service(
             web::resource("/login")
-                .get(account::login_form)
+                .route(read(account::login_form))
                 .post(account::login),
         )
         .service(
             web::resource("/register")
-                .get(account::register_form)
+                .route(read(account::register_form))
                 .post(account::register),
         )
         .service(web::resource("/logout").post(account::logout))
-        .service(web::resource("/settings").get(account::settings))
+        .service(web::resource("/settings").route(read(account::settings)))
         .service(web::resource("/settings/language").post(account::set_language))
-        .service(web::resource("/u/{username}").get(users::show))
-        .service(web::resource("/static/{file}").get(assets::serve))
-        .service(web::resource("/favicon.ico").get(assets::favicon));
+        .service(web::resource("/u/{username}").route(read(users::show)))
+        .service(web::resource("/static/{file}").route(read(assets::serve)))
+        .service(web::resource("/favicon.ico").route(read(assets::favicon)));
+}
+
+/// A route for GET and HEAD (HEAD answers GET's headers without the body).
+pub fn read<F, Args>(handler: F) -> Route
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::route()
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
+        .to(handler)
 }
 
 async fn healthz(state: State) -> Result<HttpResponse, AppError> {

@@ -195,3 +195,17 @@ async fn the_stylesheet_script_and_icon_are_served() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn head_requests_get_the_headers_of_get() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/b/beginners", "/api/v1/boards", "/static/agora.css"] {
+        let res = app.api.head(app.url(path)).send().await.expect("sent");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(res.headers().contains_key("content-type"), "{path}");
+        assert!(
+            res.bytes().await.expect("body").is_empty(),
+            "{path}: no body"
+        );
+    }
+}

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
 use super::page::shows_staff_badge;
+use super::read;
 use crate::db::boards::Board;
 use crate::db::posts::PostListing;
 use crate::db::threads::ThreadListing;
@@ -21,16 +22,16 @@ use crate::i18n::Lang;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Each path is a resource, so that a method it does not take is 405, not 404.
     cfg.service(web::resource("/users").post(users::create))
-        .service(web::resource("/me").get(users::me))
+        .service(web::resource("/me").route(read(users::me)))
         .service(web::resource("/sessions").post(sessions::create))
         .service(web::resource("/sessions/current").delete(sessions::delete_current))
-        .service(web::resource("/boards").get(boards::index))
+        .service(web::resource("/boards").route(read(boards::index)))
         .service(
             web::resource("/boards/{slug}/threads")
-                .get(boards::threads)
+                .route(read(boards::threads))
                 .post(boards::create_thread),
         )
-        .service(web::resource("/threads/{id}").get(threads::show))
+        .service(web::resource("/threads/{id}").route(read(threads::show)))
         .service(web::resource("/threads/{id}/posts").post(threads::reply))
         .service(web::resource("/posts/{id}").patch(posts::update))
         .service(web::resource("/preview").post(posts::preview));
