@@ -3,14 +3,18 @@
 
 use std::io;
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::actions::passwords::PasswordHasher;
+use crate::actions::search::QueryLog;
 use crate::config::Settings;
 use crate::db::{Database, OpenError};
+use crate::domain::text;
 use crate::error::AppError;
 use crate::http::{self, AppState, csrf, errors, headers, session};
 
@@ -25,9 +29,14 @@ pub enum StartupError {
     Listen { bind: String, source: io::Error },
 }
 
+/// Pending search-log entries are written this often.
+const SEARCH_LOG_FLUSH: Duration = Duration::from_secs(2);
+
 pub struct Application {
     port: u16,
     server: Server,
+    db: Database,
+    search_log: Arc<QueryLog>,
 }
 
 impl Application {
@@ -40,16 +49,25 @@ impl Application {
                 source,
             })?;
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+        // jieba's dictionary loads in the background, so that the port opens at once.
+        std::thread::spawn(text::warm_up);
+        let search_log = Arc::new(QueryLog::default());
         let state = AppState {
-            db,
+            db: db.clone(),
             hasher: PasswordHasher::for_this_machine(),
+            search_log: search_log.clone(),
             settings,
         };
         let server = serve(listener, state).map_err(|source| StartupError::Listen {
             bind: "listener".into(),
             source,
         })?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            db,
+            search_log,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -57,7 +75,22 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        self.server.await
+        let (db, log) = (self.db.clone(), self.search_log.clone());
+        let flusher = tokio::spawn(async move {
+            let mut every = tokio::time::interval(SEARCH_LOG_FLUSH);
+            loop {
+                every.tick().await;
+                if let Err(e) = log.flush(&db).await {
+                    tracing::warn!(error = %e, "search log not written");
+                }
+            }
+        });
+        let served = self.server.await;
+        flusher.abort();
+        if let Err(e) = self.search_log.flush(&self.db).await {
+            tracing::warn!(error = %e, "search log not written at shutdown");
+        }
+        served
     }
 }
 

@@ -1,13 +1,13 @@
 //! Replying and editing. A reply takes the thread's next number and updates its counters
-//! in the same transaction, so counts never disagree with the posts.
+//! and the search index in the same transaction, so neither ever disagrees with the posts.
 
 use crate::db::posts::{self, NewPost, PostListing};
-use crate::db::threads;
 use crate::db::{self, Database};
+use crate::db::{search, threads};
 use crate::domain::content::{PostBody, SanitizedHtml};
 use crate::domain::ids::{PostId, ThreadId, UserId};
-use crate::domain::markdown;
 use crate::domain::permissions::{self, Actor};
+use crate::domain::{markdown, text};
 use crate::error::AppError;
 
 pub async fn reply(
@@ -19,6 +19,7 @@ pub async fn reply(
     let body = PostBody::parse(body)?;
     db.run(move |conn| {
         let html = markdown::render(&body);
+        let indexed = text::index_document("", body.as_str());
         db::write_blocking(conn, |conn| {
             let thread = threads::row(conn, thread_id)?.ok_or(AppError::NotFound)?;
             if thread.removed_at.is_some() && !actor.has_staff_powers() {
@@ -39,6 +40,7 @@ pub async fn reply(
                     created_at: now,
                 },
             )?;
+            search::index_post(conn, post.id(), &indexed)?;
             threads::record_reply(conn, thread_id, now)?;
             posts::listing(conn, post.id())?.ok_or(AppError::NotFound)
         })
@@ -55,6 +57,7 @@ pub async fn edit_post(
     let body = PostBody::parse(body)?;
     db.run(move |conn| {
         let html = markdown::render(&body);
+        let indexed = text::index_document("", body.as_str());
         db::write_blocking(conn, |conn| {
             let post = posts::row(conn, post_id)?.ok_or(AppError::NotFound)?;
             let thread = threads::row(conn, post.thread_id())?.ok_or(AppError::NotFound)?;
@@ -69,6 +72,12 @@ pub async fn edit_post(
                 return Err(AppError::Conflict("thread_locked"));
             }
             posts::update_body(conn, post_id, body.as_str(), html.as_str(), db::now())?;
+            let indexed = if post.number == 0 {
+                indexed.with_title(&thread.title)
+            } else {
+                indexed
+            };
+            search::index_post(conn, post_id, &indexed)?;
             posts::listing(conn, post_id)?.ok_or(AppError::NotFound)
         })
     })

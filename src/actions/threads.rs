@@ -1,13 +1,13 @@
-//! Starting a thread: the title, the first post (number 0) and the board's counter, in
-//! one transaction.
+//! Starting a thread: the title, the first post (number 0), its search index row and the
+//! board's counter, in one transaction.
 
 use super::all_valid;
 use crate::db::posts::{self, NewPost, PostListing};
 use crate::db::threads::{self, NewThread, ThreadListing};
-use crate::db::{self, Database, boards};
+use crate::db::{self, Database, boards, search};
 use crate::domain::content::{PostBody, ThreadTitle};
-use crate::domain::markdown;
 use crate::domain::permissions::Actor;
+use crate::domain::{markdown, text};
 use crate::error::AppError;
 
 pub async fn create_thread(
@@ -19,8 +19,10 @@ pub async fn create_thread(
 ) -> Result<(ThreadListing, PostListing), AppError> {
     let (title, body) = all_valid(ThreadTitle::parse(title), PostBody::parse(body))?;
     db.run(move |conn| {
-        // Rendered before the write lock is taken, so that other writers do not wait on it.
+        // Rendered and segmented before the write lock is taken, so that other writers
+        // do not wait on it.
         let html = markdown::render(&body);
+        let indexed = text::index_document(title.as_str(), body.as_str());
         db::write_blocking(conn, |conn| {
             let board = boards::by_slug(conn, &board_slug)?.ok_or(AppError::NotFound)?;
             let now = db::now();
@@ -47,6 +49,7 @@ pub async fn create_thread(
                     created_at: now,
                 },
             )?;
+            search::index_post(conn, post.id(), &indexed)?;
             boards::add_to_thread_count(conn, board.id(), 1)?;
             let listing = threads::listing(conn, thread.id())?.ok_or(AppError::NotFound)?;
             let post = posts::listing(conn, post.id())?.ok_or(AppError::NotFound)?;

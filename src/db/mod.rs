@@ -4,6 +4,7 @@
 pub mod boards;
 pub mod posts;
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod threads;
 pub mod users;

@@ -127,3 +127,19 @@ pub fn update_body(
         .returning(PostRow::as_returning())
         .get_result(conn)
 }
+
+pub fn rows_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<PostRow>> {
+    posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(PostRow::as_select())
+        .load(conn)
+}
+
+/// The highest post id: the number of posts ever written, near enough for weighting
+/// search terms, and a single index lookup.
+pub fn highest_id(conn: &mut Conn) -> QueryResult<i64> {
+    posts::table
+        .select(diesel::dsl::max(posts::id))
+        .first::<Option<i64>>(conn)
+        .map(Option::unwrap_or_default)
+}

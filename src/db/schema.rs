@@ -85,3 +85,12 @@ diesel::joinable!(posts -> threads (thread_id));
 diesel::joinable!(posts -> users (author_id));
 
 diesel::allow_tables_to_appear_in_same_query!(users, sessions, boards, threads, posts);
+
+diesel::table! {
+    search_log (id) {
+        id -> BigInt,
+        query -> Text,
+        result_count -> BigInt,
+        searched_at -> Timestamp,
+    }
+}

@@ -250,3 +250,13 @@ pub fn thread_page(
         page_count,
     }))
 }
+
+/// The listings of the given threads, in no particular order.
+pub fn listings_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<ThreadListing>> {
+    threads::table
+        .inner_join(boards::table)
+        .inner_join(users::table)
+        .filter(threads::id.eq_any(ids))
+        .select(ThreadListing::as_select())
+        .load(conn)
+}

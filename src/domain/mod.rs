@@ -9,6 +9,8 @@ pub mod markdown;
 pub mod paging;
 pub mod password;
 pub mod permissions;
+pub mod search;
+pub mod text;
 pub mod token;
 pub mod user;
 

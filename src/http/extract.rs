@@ -121,3 +121,22 @@ impl Viewer {
             .is_some_and(|s| s.actor().has_staff_powers())
     }
 }
+
+/// A signed-in member with staff powers; 401 when nobody is signed in, 403 otherwise.
+pub struct Staff(pub SignedIn);
+
+impl FromRequest for Staff {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(viewer(req).and_then(|v| {
+            let me = v.signed_in.ok_or(AppError::Unauthenticated)?;
+            if me.actor().has_staff_powers() {
+                Ok(Staff(me))
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }))
+    }
+}

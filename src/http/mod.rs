@@ -10,24 +10,31 @@ pub mod errors;
 pub mod extract;
 pub mod headers;
 pub mod json;
+pub mod moderation;
 pub mod page;
 pub mod posts;
+pub mod search;
 pub mod session;
 pub mod threads;
 pub mod users;
 
+use std::sync::Arc;
+
 use actix_web::{FromRequest, Handler, HttpResponse, Responder, Route, guard, web};
 
 use crate::actions::passwords::PasswordHasher;
+use crate::actions::search::QueryLog;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::domain::content::SanitizedHtml;
 use crate::error::AppError;
 
-/// What every handler may reach: the database, the password hasher, the settings.
+/// What every handler may reach: the database, the password hasher, the search log,
+/// the settings.
 pub struct AppState {
     pub db: Database,
     pub hasher: PasswordHasher,
+    pub search_log: Arc<QueryLog>,
     pub settings: Settings,
 }
 
@@ -69,6 +76,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/settings").route(read(account::settings)))
         .service(web::resource("/settings/language").post(account::set_language))
         .service(web::resource("/u/{username}").route(read(users::show)))
+        .service(web::resource("/search").route(read(search::show)))
+        .service(web::resource("/mod").route(read(moderation::index)))
         .service(web::resource("/static/{file}").route(read(assets::serve)))
         .service(web::resource("/favicon.ico").route(read(assets::favicon)));
 }

@@ -8,6 +8,7 @@ mod cli;
 mod helpers;
 mod pages;
 mod pagination;
+mod search;
 mod sessions;
 mod threads;
 mod xss;

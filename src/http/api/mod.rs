@@ -2,7 +2,9 @@
 //! answers. Fields may be added; none is renamed or removed within v1.
 
 pub mod boards;
+pub mod moderation;
 pub mod posts;
+pub mod search;
 pub mod sessions;
 pub mod threads;
 pub mod users;
@@ -34,7 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/threads/{id}").route(read(threads::show)))
         .service(web::resource("/threads/{id}/posts").post(threads::reply))
         .service(web::resource("/posts/{id}").patch(posts::update))
-        .service(web::resource("/preview").post(posts::preview));
+        .service(web::resource("/preview").post(posts::preview))
+        .service(web::resource("/search").route(read(search::index)))
+        .service(web::resource("/search/similar").route(read(search::similar)))
+        .service(web::resource("/mod/search-report").route(read(moderation::search_report)));
 }
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {

@@ -1,0 +1,219 @@
+//! Searching earlier threads and suggesting similar ones while composing, plus the
+//! query log behind the staff's search report. Parsing (jieba) and the index both run
+//! on a blocking thread.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::Duration;
+
+use crate::db::search::{self, Filters, LoggedSearch, QueryCount};
+use crate::db::threads::ThreadListing;
+use crate::db::{self, Database, boards, posts, threads};
+use crate::domain::content::SanitizedHtml;
+use crate::domain::search::{RESULTS_PER_PAGE, SIMILAR_THREADS, rank, snippet};
+use crate::domain::text::{self, parse_query};
+use crate::error::AppError;
+
+/// Result pages beyond this are not offered: nobody reads page 50 of a search.
+const MAX_PAGE: usize = 50;
+const SNIPPET_CHARS: usize = 160;
+
+/// What was asked: the text as typed and the filters, by board slug.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub text: String,
+    pub board: Option<String>,
+    pub staff_answered: bool,
+    pub solved: bool,
+    pub page: usize,
+}
+
+pub struct SearchHit {
+    pub thread: ThreadListing,
+    pub post_id: i64,
+    pub post_number: i64,
+    pub snippet: SanitizedHtml,
+}
+
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub page: usize,
+    pub has_more: bool,
+    /// Nothing in the query could be searched (empty, punctuation, stopwords only).
+    pub empty_query: bool,
+}
+
+pub async fn search(
+    db: &Database,
+    log: &QueryLog,
+    request: SearchRequest,
+) -> Result<SearchResults, AppError> {
+    let page = request.page.clamp(1, MAX_PAGE);
+    let raw = request.text.clone();
+    let results = db
+        .run(move |conn| {
+            let mut query = parse_query(&request.text);
+            if query.is_empty() {
+                return Ok::<_, AppError>(SearchResults {
+                    hits: Vec::new(),
+                    page,
+                    has_more: false,
+                    empty_query: true,
+                });
+            }
+            let board = match &request.board {
+                Some(slug) => Some(boards::by_slug(conn, slug)?.ok_or(AppError::NotFound)?.id()),
+                None => None,
+            };
+            let filters = Filters {
+                board,
+                staff_answered: request.staff_answered,
+                solved: request.solved,
+            };
+            search::correct_spelling(conn, &mut query)?;
+            search::keep_sounds_of_misspellings(conn, &mut query)?;
+            let found = search::candidates(conn, &query, filters)?;
+            let total = posts::highest_id(conn)?;
+            let ranked = rank(
+                &found,
+                search::concept_count(&query),
+                total,
+                query.han_share,
+                db::now(),
+            );
+            let from = (page - 1) * RESULTS_PER_PAGE;
+            let shown: Vec<_> = ranked.iter().skip(from).take(RESULTS_PER_PAGE).collect();
+            let has_more = ranked.len() > from + shown.len();
+
+            let thread_ids: Vec<i64> = shown.iter().map(|r| r.thread_id).collect();
+            let post_ids: Vec<i64> = shown.iter().map(|r| r.post_id).collect();
+            let mut listings: HashMap<i64, ThreadListing> =
+                threads::listings_by_ids(conn, &thread_ids)?
+                    .into_iter()
+                    .map(|l| (l.thread.id, l))
+                    .collect();
+            let mut bodies: HashMap<i64, (i64, String)> = posts::rows_by_ids(conn, &post_ids)?
+                .into_iter()
+                .map(|p| (p.id, (p.number, p.body_source)))
+                .collect();
+            let highlights = query.highlights();
+            let hits = shown
+                .iter()
+                .filter_map(|r| {
+                    let thread = listings.remove(&r.thread_id)?;
+                    let (number, body) = bodies.remove(&r.post_id)?;
+                    Some(SearchHit {
+                        thread,
+                        post_id: r.post_id,
+                        post_number: number,
+                        snippet: snippet(&body, &highlights, SNIPPET_CHARS),
+                    })
+                })
+                .collect();
+            Ok(SearchResults {
+                hits,
+                page,
+                has_more,
+                empty_query: false,
+            })
+        })
+        .await?;
+    if page == 1 && !results.empty_query {
+        log.record(&raw, results.hits.len());
+    }
+    Ok(results)
+}
+
+/// Up to five earlier threads like the title being typed, best first.
+pub async fn similar(db: &Database, title: String) -> Result<Vec<ThreadListing>, AppError> {
+    db.run(move |conn| {
+        let mut query = parse_query(&title);
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        search::correct_spelling(conn, &mut query)?;
+        search::keep_sounds_of_misspellings(conn, &mut query)?;
+        let found = search::candidates(conn, &query, Filters::default())?;
+        let total = posts::highest_id(conn)?;
+        let ranked = rank(
+            &found,
+            search::concept_count(&query),
+            total,
+            query.han_share,
+            db::now(),
+        );
+        let ids: Vec<i64> = ranked
+            .iter()
+            .take(SIMILAR_THREADS)
+            .map(|r| r.thread_id)
+            .collect();
+        let mut listings: HashMap<i64, ThreadListing> = threads::listings_by_ids(conn, &ids)?
+            .into_iter()
+            .map(|l| (l.thread.id, l))
+            .collect();
+        Ok(ids.iter().filter_map(|id| listings.remove(id)).collect())
+    })
+    .await
+}
+
+/// Queries waiting to be written to the search log. Searches only append here; a
+/// background task (and the report, before it reads) writes them in one transaction, so
+/// searching never waits for the database's single writer.
+#[derive(Default)]
+pub struct QueryLog {
+    pending: Mutex<Vec<LoggedSearch>>,
+}
+
+/// Logged queries are cut to this many characters.
+const LOGGED_QUERY_CHARS: usize = 100;
+
+impl QueryLog {
+    pub fn record(&self, raw: &str, result_count: usize) {
+        let normalized = text::fold(raw)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let query: String = normalized.chars().take(LOGGED_QUERY_CHARS).collect();
+        if query.is_empty() {
+            return;
+        }
+        let entry = LoggedSearch {
+            query,
+            result_count: result_count as i64,
+            searched_at: db::now(),
+        };
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.push(entry);
+        }
+    }
+
+    pub async fn flush(&self, db: &Database) -> Result<(), AppError> {
+        let entries = match self.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut *pending),
+            Err(_) => return Ok(()),
+        };
+        if entries.is_empty() {
+            return Ok(());
+        }
+        db.write(move |conn| {
+            search::log_searches(conn, &entries)
+                .map(|_| ())
+                .map_err(AppError::from)
+        })
+        .await
+    }
+}
+
+/// The search report: most frequent queries of the last `days` days, and the most
+/// frequent that found nothing — the questions the forum does not answer yet.
+pub async fn report(
+    db: &Database,
+    log: &QueryLog,
+    days: i64,
+) -> Result<(Vec<QueryCount>, Vec<QueryCount>), AppError> {
+    log.flush(db).await?;
+    let since = db::now() - Duration::days(days);
+    db.run(move |conn| search::report(conn, since, 20).map_err(AppError::from))
+        .await
+}
