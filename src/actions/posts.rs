@@ -41,7 +41,7 @@ pub async fn reply(
                 },
             )?;
             search::index_post(conn, post.id(), &indexed)?;
-            threads::record_reply(conn, thread_id, now)?;
+            threads::record_reply(conn, thread_id, now, actor.has_staff_powers())?;
             posts::listing(conn, post.id())?.ok_or(AppError::NotFound)
         })
     })

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::Conn;
 use super::boards::{self as board_rows, Board};
@@ -168,13 +169,20 @@ pub fn recent_by_author(
         .load(conn)
 }
 
-/// Counts a new reply: one more number handed out, one more visible reply, fresh activity.
-pub fn record_reply(conn: &mut Conn, id: ThreadId, now: NaiveDateTime) -> QueryResult<usize> {
+/// Counts a new reply: one more number handed out, one more visible reply, fresh
+/// activity, and the staff-answered badge when staff wrote it.
+pub fn record_reply(
+    conn: &mut Conn,
+    id: ThreadId,
+    now: NaiveDateTime,
+    by_staff: bool,
+) -> QueryResult<usize> {
     diesel::update(threads::table.find(id.get()))
         .set((
             threads::post_count.eq(threads::post_count + 1),
             threads::reply_count.eq(threads::reply_count + 1),
             threads::last_activity_at.eq(now),
+            threads::staff_answered.eq(threads::staff_answered.or(by_staff.into_sql::<Bool>())),
         ))
         .execute(conn)
 }

@@ -157,24 +157,24 @@ static SNIPPET_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(||
     builder
 });
 
-/// Characters of Markdown syntax that only clutter a one-line snippet.
-fn is_markup(c: char) -> bool {
-    matches!(c, '*' | '`' | '#' | '>' | '|' | '~')
+/// Markdown syntax that only clutters a one-line snippet: emphasis, code and table
+/// marks anywhere, quote, heading and list marks at the start of a line.
+fn plain_line(line: &str) -> String {
+    line.trim_start_matches(['#', '>', '-', '+', '*', ' ', '\t'])
+        .chars()
+        .filter(|c| !matches!(c, '*' | '`' | '|' | '~'))
+        .collect()
 }
 
 /// About `width` characters of `text` around the first place a highlight matches, with
 /// every match wrapped in `<mark>`; the start of the text when nothing matches.
 pub fn snippet(text: &str, highlights: &[String], width: usize) -> SanitizedHtml {
-    let chars: Vec<char> = text
+    let clipped: String = text.chars().take(20_000).collect();
+    let plain: Vec<String> = clipped.lines().map(plain_line).collect();
+    let chars: Vec<char> = plain
+        .join(" ")
         .chars()
-        .take(20_000)
-        .map(|c| {
-            if c.is_whitespace() || is_markup(c) {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();
     let chars = collapse_spaces(&chars);
     // Fold each character on its own, so that a match in the folded text maps back to
@@ -371,15 +371,15 @@ mod tests {
         );
         let html = snippet(&text, &["爆仓".into()], 60);
         assert!(html.as_str().contains("<mark>爆仓</mark>"));
-        assert!(html.as_str().contains("&lt;script") && !html.as_str().contains("<script"));
+        assert!(html.as_str().contains("&lt;script&gt;") && !html.as_str().contains("<script"));
         assert!(html.as_str().starts_with('…') && html.as_str().ends_with('…'));
     }
 
     #[test]
     fn a_snippet_without_a_match_starts_at_the_beginning() {
         assert_eq!(
-            snippet("**hello** world", &["nothing".into()], 100).as_str(),
-            "hello world"
+            snippet("> **hello** world\n# `x`", &["nothing".into()], 100).as_str(),
+            "hello world x"
         );
     }
 }

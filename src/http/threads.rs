@@ -10,7 +10,7 @@ use super::boards::BoardItem;
 use super::extract::{CurrentUser, HtmlForm};
 use super::page::{self, Draft, PageCtx, Pager, PostItem, ThreadItem};
 use super::session::Viewer;
-use crate::actions::{posts as post_actions, threads as thread_actions};
+use crate::actions::{posts as post_actions, search, threads as thread_actions};
 use crate::db::{boards, threads};
 use crate::domain::ids::ThreadId;
 use crate::domain::{paging, permissions};
@@ -71,6 +71,8 @@ pub struct ComposePage {
     pub ctx: PageCtx,
     pub board: BoardItem,
     pub draft: Draft,
+    /// Earlier threads like the title typed, so the answer may be found before posting.
+    pub similar: Vec<ThreadItem>,
 }
 
 async fn board_item(state: &State, slug: String, ctx: &PageCtx) -> Result<BoardItem, AppError> {
@@ -93,6 +95,7 @@ pub async fn new(
         ctx,
         board,
         draft: Draft::default(),
+        similar: Vec::new(),
     })
 }
 
@@ -141,5 +144,15 @@ pub async fn create(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let board = board_item(&state, slug, &ctx).await?;
-    page::render(status, &ComposePage { ctx, board, draft })
+    let similar = search::similar(&state.db, draft.title.clone()).await?;
+    let similar = similar.iter().map(ThreadItem::from).collect();
+    page::render(
+        status,
+        &ComposePage {
+            ctx,
+            board,
+            draft,
+            similar,
+        },
+    )
 }

@@ -327,3 +327,44 @@ pub fn problem_fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+impl TestApp {
+    /// Creates an account with a role through the operator's CLI (against this server's
+    /// database file) and returns a bearer token for it.
+    pub async fn account_with_role(&self, username: &str, role: &str) -> String {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .arg("--database")
+            .arg(&self.db_path)
+            .args([
+                "user",
+                "create",
+                username,
+                "--role",
+                role,
+                "--password-stdin",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("agora runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .expect("password written");
+        let out = child.wait_with_output().expect("agora finishes");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let res = self.login(username, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "login {username}");
+        let body: Value = res.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+}
