@@ -1,16 +1,20 @@
-//! The command line: `serve`, `user create`, `user set-role`. Every command reads the
-//! same `--database` / `DATABASE_URL`.
+//! The command line: `serve`, `user create`, `user set-role`, `search reindex`,
+//! `seed-demo`. Every command reads the same `--database` / `DATABASE_URL`.
 
 use std::io::{self, BufRead};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::actions::accounts;
+use indicatif::{ProgressBar, ProgressStyle};
+
 use crate::actions::passwords::PasswordHasher;
+use crate::actions::{accounts, reindex};
 use crate::config::{DatabaseUrl, Settings};
 use crate::db::Database;
+use crate::demo;
 use crate::domain::password::Password;
+use crate::domain::text;
 use crate::domain::user::{Role, Username};
 use crate::startup::Application;
 
@@ -36,6 +40,36 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Maintain the search index.
+    #[command(subcommand)]
+    Search(SearchCommand),
+    /// Fill the database with realistic demo threads (for benchmarks and demos).
+    SeedDemo(SeedArgs),
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    /// Threads to create.
+    #[arg(long, default_value_t = 200)]
+    threads: u64,
+    /// Posts in all, openings included (default: 20 a thread).
+    #[arg(long)]
+    posts: Option<u64>,
+    /// Accounts to create (default: one per 2.5 threads).
+    #[arg(long)]
+    users: Option<u64>,
+    /// Posts of one very long thread, part of --posts.
+    #[arg(long, default_value_t = 0)]
+    long_thread: u64,
+    /// The same seed gives the same forum.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Rebuild the whole index from the stored posts, while the forum keeps serving.
+    Reindex,
 }
 
 #[derive(Args)]
@@ -112,6 +146,8 @@ async fn execute(command: Command, database: DatabaseUrl) -> Result<(), String> 
             }
             create_user(database, &name, &role).await
         }
+        Command::Search(SearchCommand::Reindex) => reindex(database),
+        Command::SeedDemo(args) => seed_demo(database, args),
         Command::User(UserCommand::SetRole { name, role }) => {
             let role = Role::parse(&role).map_err(|e| e.to_string())?;
             let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
@@ -122,6 +158,59 @@ async fn execute(command: Command, database: DatabaseUrl) -> Result<(), String> 
             Ok(())
         }
     }
+}
+
+/// A progress bar on standard error: position, total, rate and time left.
+fn progress_bar(unit: &str) -> ProgressBar {
+    let style = ProgressStyle::with_template(&format!(
+        "{{bar:40}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    ProgressBar::new(0).with_style(style)
+}
+
+fn reindex(database: DatabaseUrl) -> Result<(), String> {
+    let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    text::warm_up();
+    let bar = progress_bar("posts");
+    let indexed = reindex::reindex_all(&mut conn, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .map_err(|e| describe(&e))?;
+    bar.finish();
+    println!("indexed {indexed} visible posts");
+    Ok(())
+}
+
+fn seed_demo(database: DatabaseUrl, args: SeedArgs) -> Result<(), String> {
+    let defaults = demo::Plan::for_threads(args.threads);
+    let plan = demo::Plan {
+        posts: args.posts.unwrap_or(defaults.posts),
+        users: args.users.unwrap_or(defaults.users),
+        long_thread: args.long_thread,
+        seed: args.seed,
+        ..defaults
+    };
+    let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    text::warm_up();
+    let bar = progress_bar("posts");
+    let report = demo::seed(&mut conn, &plan, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .map_err(|e| describe(&e))?;
+    bar.finish();
+    println!(
+        "created {} users, {} threads, {} posts; every demo account's password is {}",
+        report.users,
+        report.threads,
+        report.posts,
+        demo::DEMO_PASSWORD
+    );
+    Ok(())
 }
 
 async fn serve(args: ServeArgs, database: DatabaseUrl) -> Result<(), String> {

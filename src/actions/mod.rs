@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod passwords;
 pub mod posts;
+pub mod reindex;
 pub mod search;
 pub mod threads;
 

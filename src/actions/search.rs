@@ -12,6 +12,7 @@ use crate::db::threads::ThreadListing;
 use crate::db::{self, Database, boards, posts, threads};
 use crate::domain::content::SanitizedHtml;
 use crate::domain::search::{RESULTS_PER_PAGE, SIMILAR_THREADS, rank, snippet};
+use crate::domain::secrets;
 use crate::domain::text::{self, parse_query};
 use crate::error::AppError;
 
@@ -169,7 +170,12 @@ pub struct QueryLog {
 const LOGGED_QUERY_CHARS: usize = 100;
 
 impl QueryLog {
+    /// Notes a search, unless the query looks like a secret (a seed phrase or key pasted
+    /// into the wrong box): that is never written anywhere.
     pub fn record(&self, raw: &str, result_count: usize) {
+        if secrets::find_secret(raw).is_some() {
+            return;
+        }
         let normalized = text::fold(raw)
             .split_whitespace()
             .collect::<Vec<_>>()

@@ -5,6 +5,7 @@ pub mod boards;
 pub mod posts;
 pub mod schema;
 pub mod search;
+pub mod seed;
 pub mod sessions;
 pub mod threads;
 pub mod users;

@@ -143,3 +143,41 @@ pub fn highest_id(conn: &mut Conn) -> QueryResult<i64> {
         .first::<Option<i64>>(conn)
         .map(Option::unwrap_or_default)
 }
+
+/// What the search index needs of a post.
+#[derive(Debug, Clone, Queryable)]
+pub struct IndexSource {
+    pub post_id: i64,
+    pub number: i64,
+    pub body_source: String,
+    pub title: String,
+    /// Neither the post nor its thread is removed.
+    pub visible: bool,
+}
+
+/// Up to `limit` posts after `after_id`, in id order, for rebuilding the index.
+pub fn index_sources_after(
+    conn: &mut Conn,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<IndexSource>> {
+    posts::table
+        .inner_join(threads::table)
+        .filter(posts::id.gt(after_id))
+        .order(posts::id.asc())
+        .limit(limit)
+        .select((
+            posts::id,
+            posts::number,
+            posts::body_source,
+            threads::title,
+            posts::removed_at
+                .is_null()
+                .and(threads::removed_at.is_null()),
+        ))
+        .load(conn)
+}
+
+pub fn count_all(conn: &mut Conn) -> QueryResult<i64> {
+    posts::table.count().get_result(conn)
+}

@@ -10,6 +10,7 @@ pub mod paging;
 pub mod password;
 pub mod permissions;
 pub mod search;
+pub mod secrets;
 pub mod text;
 pub mod token;
 pub mod user;

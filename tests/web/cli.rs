@@ -142,3 +142,173 @@ async fn the_cli_refuses_bad_input_with_a_message_and_a_failure_code() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("username_taken"));
 }
+
+#[tokio::test]
+async fn search_reindex_rebuilds_a_lost_index_while_the_forum_serves() {
+    let app = TestApp::spawn().await;
+    let token = app.member("reindexer").await;
+    let created = app
+        .thread(
+            &token,
+            "beginners",
+            "提币一直没到账",
+            "TRC20 网络，TXID 已出",
+        )
+        .await;
+    let id = created["thread"]["id"].as_i64().expect("id");
+    app.reply(&token, id, "Wait for 20 confirmations").await;
+    let found = |answer: Value| answer["results"].as_array().map(|r| r.len()).unwrap_or(0);
+    let search = |q: &'static str| {
+        let app = &app;
+        async move {
+            app.api
+                .get(app.url("/api/v1/search"))
+                .query(&[("q", q)])
+                .send()
+                .await
+                .expect("sent")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    assert_eq!(found(search("提币").await), 1);
+
+    {
+        use diesel::prelude::*;
+        let mut conn = diesel::sqlite::SqliteConnection::establish(&app.db_path.to_string_lossy())
+            .expect("db");
+        diesel::sql_query("DELETE FROM search_index")
+            .execute(&mut conn)
+            .expect("index emptied");
+    }
+    assert_eq!(found(search("提币").await), 0, "the index is gone");
+
+    let out = agora(&app.db_path, &["search", "reindex"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("indexed 2 visible posts"));
+    assert_eq!(found(search("提币").await), 1);
+    assert_eq!(found(search("confirmations").await), 1);
+}
+
+#[tokio::test]
+async fn seed_demo_fills_a_consistent_searchable_forum() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("agora.db");
+    let out = agora(
+        &db,
+        &[
+            "seed-demo",
+            "--threads",
+            "60",
+            "--posts",
+            "700",
+            "--long-thread",
+            "150",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("60 threads, 700 posts"));
+
+    let app = TestApp::spawn_with(|s| s.database = DatabaseUrl::Sqlite(db.clone())).await;
+    let boards: Value = app.get("/api/v1/boards").await.json().await.expect("json");
+    let mut listed = 0;
+    let mut pinned = 0;
+    let mut longest = 0;
+    for board in boards["boards"].as_array().expect("boards") {
+        let slug = board["slug"].as_str().expect("slug");
+        let mut cursor: Option<String> = None;
+        let mut in_board = 0;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/boards/{slug}/threads?limit=100&cursor={c}"),
+                None => format!("/api/v1/boards/{slug}/threads?limit=100"),
+            };
+            let page: Value = app.get(&path).await.json().await.expect("json");
+            for thread in page["threads"].as_array().expect("threads") {
+                in_board += 1;
+                pinned += usize::from(thread["pinned"] == true);
+                // A thread's reply count is the replies one can read.
+                let id = thread["id"].as_i64().expect("id");
+                let shown: Value = app
+                    .get(&format!("/api/v1/threads/{id}"))
+                    .await
+                    .json()
+                    .await
+                    .expect("json");
+                let pages = shown["page_count"].as_i64().expect("pages");
+                let mut visible = 0;
+                for p in 1..=pages {
+                    let page: Value = app
+                        .get(&format!("/api/v1/threads/{id}?page={p}"))
+                        .await
+                        .json()
+                        .await
+                        .expect("json");
+                    visible += page["posts"].as_array().expect("posts").len() as i64;
+                }
+                assert_eq!(
+                    thread["reply_count"].as_i64(),
+                    Some(visible - 1),
+                    "thread {id}"
+                );
+                longest = longest.max(visible);
+            }
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(board["thread_count"].as_i64(), Some(in_board), "{slug}");
+        listed += in_board;
+    }
+    assert!(
+        listed >= 55,
+        "most of the 60 threads are visible ({listed})"
+    );
+    assert!(pinned >= 3, "pinned threads ({pinned})");
+    assert!(longest >= 140, "the long thread ({longest} visible posts)");
+
+    let found: Value = app
+        .api
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", "提币")])
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(!found["results"].as_array().expect("results").is_empty());
+    let staff_answered: Value = app
+        .api
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", "官方回复"), ("staff_answered", "1")])
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        !staff_answered["results"]
+            .as_array()
+            .expect("results")
+            .is_empty()
+    );
+    assert_eq!(
+        app.login("agora_support_1", agora::demo::DEMO_PASSWORD)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}

@@ -601,6 +601,8 @@ async fn staff_see_the_most_frequent_searches_and_those_that_found_nothing() {
         "zzqx nothing here",
         "zzqx nothing here",
         "爆仓",
+        SEED_PHRASE,
+        SEED_PHRASE,
     ] {
         hits_for(&app, &[("q", q)]).await;
     }
@@ -628,6 +630,23 @@ async fn staff_see_the_most_frequent_searches_and_those_that_found_nothing() {
         "{nothing:?}"
     );
     assert!(!nothing.contains(&"提币"));
+    let logged = serde_json::to_string(&report).expect("json");
+    assert!(!logged.contains("cradle"), "a seed phrase is never logged");
+    {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = diesel::sqlite::SqliteConnection::establish(&app.db_path.to_string_lossy())
+            .expect("db");
+        let stored =
+            diesel::sql_query("SELECT COUNT(*) AS n FROM search_log WHERE query LIKE '%cradle%'")
+                .get_result::<Count>(&mut conn)
+                .expect("count");
+        assert_eq!(stored.n, 0, "not in the search log table either");
+    }
 
     let res = app
         .json(
@@ -745,3 +764,7 @@ async fn the_index_always_holds_exactly_what_is_stored() {
             .collect();
     assert_eq!(indexed, stored, "one index row per visible post, no more");
 }
+
+/// The public BIP-39 test vector: a seed phrase someone might paste into the search box.
+const SEED_PHRASE: &str =
+    "scheme spot photo card baby mountain device kick cradle pact join borrow";
