@@ -10,7 +10,9 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 
 use super::AppState;
+use crate::actions::Member;
 use crate::actions::accounts::{self, ClientMeta, SESSION_LIFETIME};
+use crate::actions::login::PENDING_LIFETIME;
 use crate::db::sessions::ActiveSession;
 use crate::db::users::User;
 use crate::domain::ids::SessionId;
@@ -21,6 +23,9 @@ use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "agora_session";
 pub const CSRF_COOKIE: &str = "agora_csrf";
+/// The half-login between the password and the code: sent only to /login paths.
+pub const PENDING_COOKIE: &str = "agora_pending";
+const PENDING_PATH: &str = "/login";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthVia {
@@ -41,6 +46,17 @@ impl SignedIn {
         Actor {
             id: self.user.id(),
             role: self.user.role(),
+            totp_enabled: self.user.totp_enabled(),
+        }
+    }
+
+    /// The member changing their own account from this request.
+    pub fn member(&self, req: &HttpRequest) -> Member {
+        Member {
+            user: self.user.id(),
+            username: self.user.username.clone(),
+            session: self.session,
+            ip: client_meta(req).ip,
         }
     }
 }
@@ -167,6 +183,22 @@ pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
 
 pub fn removal_cookie(secure: bool) -> Cookie<'static> {
     let mut cookie = base_cookie(SESSION_COOKIE, String::new(), secure);
+    cookie.make_removal();
+    cookie
+}
+
+/// The half-login cookie: HttpOnly, only for /login paths, gone after five minutes (the
+/// server forgets it then too).
+pub fn pending_cookie(token: String, secure: bool) -> Cookie<'static> {
+    let mut cookie = base_cookie(PENDING_COOKIE, token, secure);
+    cookie.set_path(PENDING_PATH);
+    cookie.set_max_age(time::Duration::seconds(PENDING_LIFETIME.num_seconds()));
+    cookie
+}
+
+pub fn pending_removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut cookie = base_cookie(PENDING_COOKIE, String::new(), secure);
+    cookie.set_path(PENDING_PATH);
     cookie.make_removal();
     cookie
 }

@@ -10,4 +10,5 @@ mod pages;
 mod pagination;
 mod sessions;
 mod threads;
+mod two_factor;
 mod xss;
