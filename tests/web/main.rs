@@ -1,6 +1,7 @@
 //! Black-box tests: each starts a real server on a random port with a fresh SQLite file
 //! and talks to it over HTTP, as a browser or an API client would.
 
+mod account_security;
 mod accounts;
 mod bad_input;
 mod browser;
@@ -10,5 +11,7 @@ mod pages;
 mod pagination;
 mod sessions;
 mod threads;
+mod throttling;
 mod two_factor;
+mod two_factor_upkeep;
 mod xss;
