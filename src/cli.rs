@@ -2,6 +2,7 @@
 //! same `--database` / `DATABASE_URL`.
 
 use std::io::{self, BufRead};
+use std::net::IpAddr;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -77,6 +78,10 @@ struct ServeArgs {
     /// Seconds of the longest lock.
     #[arg(long, env = "AGORA_LOGIN_THROTTLE_MAX_DELAY", default_value_t = 3600)]
     login_throttle_max_delay: u32,
+    /// Addresses of the reverse proxies in front of the forum, comma-separated: requests
+    /// from them are counted by the client address in X-Forwarded-For.
+    #[arg(long, env = "AGORA_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Subcommand)]
@@ -164,6 +169,7 @@ async fn serve(args: ServeArgs, database: DatabaseUrl) -> Result<(), String> {
     let seconds = |s: u32| chrono::Duration::seconds(i64::from(s));
     let settings = Settings {
         totp_key,
+        trusted_proxies: args.trusted_proxies,
         login_throttle: LoginThrottle {
             window: seconds(args.login_throttle_window),
             threshold: args.login_throttle_threshold,

@@ -1,6 +1,7 @@
 //! Settings: typed, documented field by field, read once at start (from flags and the
 //! environment by `cli`) and passed to the app as `web::Data`. No global configuration.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use crate::domain::secretbox::SecretKey;
@@ -73,6 +74,10 @@ pub struct Settings {
     /// When failed password and code checks lock an account, an address or a session, and
     /// for how long (`AGORA_LOGIN_THROTTLE_*`).
     pub login_throttle: LoginThrottle,
+    /// Reverse proxies in front of the forum (`AGORA_TRUSTED_PROXIES`): for requests from
+    /// them, the client address is taken from `X-Forwarded-For`. Without it every client
+    /// behind a proxy would share the proxy's address, and so its login throttle.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Settings {
@@ -88,6 +93,7 @@ impl Settings {
             db_pool_size: 8,
             totp_key: None,
             login_throttle: LoginThrottle::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -7,6 +7,8 @@ use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
+use std::net::IpAddr;
+
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 
 use super::AppState;
@@ -207,20 +209,96 @@ fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
     base_cookie(CSRF_COOKIE, token, secure)
 }
 
-/// Where a request came from, for the session list.
+/// Where a request came from, for the session list and the throttle.
 pub fn client_meta(req: &HttpRequest) -> ClientMeta {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all(X_FORWARDED_FOR)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
     ClientMeta {
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        ip: req
+            .peer_addr()
+            .map(|a| client_ip(a.ip(), &forwarded, trusted).to_string()),
     }
+}
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address: the peer, unless the peer is one of our reverse proxies; then the
+/// nearest address in `X-Forwarded-For` that is not one of them. Anything left of that was
+/// written by the client and may be made up, so it is never used; nor is the header when
+/// the peer is not a proxy of ours (any client can send it).
+pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded_for
+        .iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted_proxies.contains(&ip) {
+                    break;
+                }
+            }
+            // A hop we cannot read: stop at the last address we could.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// Adds a fresh session cookie to a response after login.
 pub fn with_session_cookie(mut res: HttpResponse, token: String, secure: bool) -> HttpResponse {
     let _ = res.add_cookie(&session_cookie(token, secure));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_our_own_proxies() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        let client = ip("203.0.113.9");
+        assert_eq!(client_ip(client, &["198.51.100.1"], &trusted), client);
+        assert_eq!(client_ip(proxy, &["203.0.113.9"], &trusted), client);
+        assert_eq!(
+            client_ip(proxy, &["1.2.3.4, 203.0.113.9, 10.0.0.3"], &trusted),
+            client,
+            "what the client wrote on the left is ignored"
+        );
+        assert_eq!(
+            client_ip(proxy, &["1.2.3.4", "203.0.113.9"], &trusted),
+            client
+        );
+        assert_eq!(client_ip(proxy, &[], &trusted), proxy);
+        assert_eq!(client_ip(proxy, &["garbage"], &trusted), proxy);
+        assert_eq!(
+            client_ip(proxy, &["1.2.3.4", ""], &[]),
+            proxy,
+            "nothing trusted"
+        );
+    }
 }

@@ -295,3 +295,92 @@ async fn the_locked_login_page_offers_the_code_and_lets_a_member_with_2fa_in() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(set_cookie(&res, "agora_session").is_some());
 }
+
+async fn login_forwarded_for(
+    app: &TestApp,
+    forwarded_for: &str,
+    name: &str,
+    password: &str,
+) -> Response {
+    app.api
+        .post(app.url("/api/v1/sessions"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "username": name, "password": password }))
+        .send()
+        .await
+        .expect("sent")
+}
+
+async fn session_ips(app: &TestApp, token: &str) -> Vec<String> {
+    let list: serde_json::Value = app
+        .json(
+            reqwest::Method::GET,
+            "/api/v1/me/sessions",
+            Some(token),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    list["sessions"]
+        .as_array()
+        .expect("sessions")
+        .iter()
+        .map(|s| s["ip"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_counted_by_its_forwarded_address() {
+    let app = TestApp::spawn_with(|s| {
+        throttled(5, 30)(s);
+        s.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    })
+    .await;
+    app.member("near").await;
+    app.member("far").await;
+    for _ in 0..5 {
+        let res =
+            login_forwarded_for(&app, "6.6.6.6, 203.0.113.5", "nobody_here", "guess guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = login_forwarded_for(&app, "203.0.113.5", "near", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "that client is locked"
+    );
+    let res = login_forwarded_for(&app, "203.0.113.6", "far", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "its neighbour behind the proxy is not"
+    );
+    let token: serde_json::Value = res.json().await.expect("json");
+    let ips = session_ips(&app, token["token"].as_str().expect("token")).await;
+    assert!(ips.contains(&"203.0.113.6".to_owned()), "{ips:?}");
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_a_forwarded_for_header_changes_nothing() {
+    let app = TestApp::spawn_with(throttled(5, 30)).await;
+    app.member("spoofer").await;
+    app.member("bystander").await;
+    for i in 0..5 {
+        let res = login_forwarded_for(
+            &app,
+            &format!("198.51.100.{i}"),
+            "spoofer",
+            "wrong!!wrong!!",
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = login_forwarded_for(&app, "198.51.100.99", "bystander", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a made-up header does not escape the address lock"
+    );
+}
