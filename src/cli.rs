@@ -1,7 +1,8 @@
-//! The command line: `serve`, `user create`, `user set-role`, `search reindex`,
-//! `seed-demo`. Every command reads the same `--database` / `DATABASE_URL`.
+//! The command line: `serve`, `user create`, `user set-role`, `user reset-2fa`,
+//! `search reindex`, `seed-demo`. Every command reads the same `--database` / `DATABASE_URL`.
 
 use std::io::{self, BufRead};
+use std::net::IpAddr;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -9,12 +10,14 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::actions::passwords::PasswordHasher;
-use crate::actions::{accounts, reindex};
+use crate::actions::{accounts, reindex, two_factor};
 use crate::config::{DatabaseUrl, Settings};
 use crate::db::Database;
 use crate::demo;
 use crate::domain::password::Password;
+use crate::domain::secretbox::SecretKey;
 use crate::domain::text;
+use crate::domain::throttle::LoginThrottle;
 use crate::domain::user::{Role, Username};
 use crate::startup::Application;
 
@@ -93,6 +96,26 @@ struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "AGORA_DB_POOL", default_value_t = 8)]
     db_pool: u32,
+    /// The key that encrypts TOTP secrets: 32 bytes as 64 hex digits or base64 (default:
+    /// the key file beside the database, created on first start).
+    #[arg(long, env = "AGORA_TOTP_KEY", hide_env_values = true)]
+    totp_key: Option<String>,
+    /// Failed password or code checks allowed before an account or address is locked.
+    #[arg(long, env = "AGORA_LOGIN_THROTTLE_THRESHOLD", default_value_t = 5)]
+    login_throttle_threshold: u32,
+    /// Seconds after which failed checks are forgotten.
+    #[arg(long, env = "AGORA_LOGIN_THROTTLE_WINDOW", default_value_t = 900)]
+    login_throttle_window: u32,
+    /// Seconds of the first lock; each further failure doubles it.
+    #[arg(long, env = "AGORA_LOGIN_THROTTLE_BASE_DELAY", default_value_t = 60)]
+    login_throttle_base_delay: u32,
+    /// Seconds of the longest lock.
+    #[arg(long, env = "AGORA_LOGIN_THROTTLE_MAX_DELAY", default_value_t = 3600)]
+    login_throttle_max_delay: u32,
+    /// Addresses of the reverse proxies in front of the forum, comma-separated: requests
+    /// from them are counted by the client address in X-Forwarded-For.
+    #[arg(long, env = "AGORA_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Subcommand)]
@@ -108,6 +131,10 @@ enum UserCommand {
     },
     /// Change an account's role (member, staff or admin).
     SetRole { name: String, role: String },
+    /// Turn 2FA off for a member who lost the authenticator and every recovery code (check
+    /// who is asking first). Their sessions end; they log in with the password alone.
+    #[command(name = "reset-2fa")]
+    Reset2fa { name: String },
 }
 
 pub fn init_logging() {
@@ -155,6 +182,16 @@ async fn execute(command: Command, database: DatabaseUrl) -> Result<(), String> 
             let user =
                 accounts::set_role_blocking(&mut conn, &name, role).map_err(|e| describe(&e))?;
             println!("{} is now {}", user.username, user.role().as_str());
+            Ok(())
+        }
+        Command::User(UserCommand::Reset2fa { name }) => {
+            let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let user = two_factor::reset_blocking(&mut conn, &name).map_err(|e| describe(&e))?;
+            println!(
+                "2FA is off for {}; their sessions have ended",
+                user.username
+            );
             Ok(())
         }
     }
@@ -214,7 +251,20 @@ fn seed_demo(database: DatabaseUrl, args: SeedArgs) -> Result<(), String> {
 }
 
 async fn serve(args: ServeArgs, database: DatabaseUrl) -> Result<(), String> {
+    let totp_key = match args.totp_key.as_deref() {
+        Some(raw) => Some(SecretKey::parse(raw).map_err(|e| format!("AGORA_TOTP_KEY: {e}"))?),
+        None => None,
+    };
+    let seconds = |s: u32| chrono::Duration::seconds(i64::from(s));
     let settings = Settings {
+        totp_key,
+        trusted_proxies: args.trusted_proxies,
+        login_throttle: LoginThrottle {
+            window: seconds(args.login_throttle_window),
+            threshold: args.login_throttle_threshold,
+            base_delay: seconds(args.login_throttle_base_delay),
+            max_delay: seconds(args.login_throttle_max_delay),
+        },
         bind: args.bind,
         database,
         secure_cookies: args.secure_cookies,

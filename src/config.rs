@@ -1,7 +1,11 @@
 //! Settings: typed, documented field by field, read once at start (from flags and the
 //! environment by `cli`) and passed to the app as `web::Data`. No global configuration.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
+
+use crate::domain::secretbox::SecretKey;
+use crate::domain::throttle::LoginThrottle;
 
 /// Where the data lives, from `--database` / `DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +35,19 @@ impl DatabaseUrl {
         }
         Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
     }
+
+    /// Where the TOTP key is kept when none is configured: beside the SQLite file, so that
+    /// the database alone (a copy, a backup of just that file) does not hold it.
+    pub fn key_file(&self) -> Option<PathBuf> {
+        match self {
+            DatabaseUrl::Sqlite(path) => {
+                let mut name = path.as_os_str().to_owned();
+                name.push(".key");
+                Some(PathBuf::from(name))
+            }
+            DatabaseUrl::Postgres(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +67,17 @@ pub struct Settings {
     /// Database connections in the pool (`AGORA_DB_POOL`). SQLite in WAL mode reads in
     /// parallel and writes one at a time, so a handful is enough.
     pub db_pool_size: u32,
+    /// The key that encrypts TOTP secrets at rest (`AGORA_TOTP_KEY`: 32 bytes as 64 hex
+    /// digits or base64). `None`: the key file beside the SQLite database
+    /// (`PATH.key`, created with mode 0600 on first start) is used.
+    pub totp_key: Option<SecretKey>,
+    /// When failed password and code checks lock an account, an address or a session, and
+    /// for how long (`AGORA_LOGIN_THROTTLE_*`).
+    pub login_throttle: LoginThrottle,
+    /// Reverse proxies in front of the forum (`AGORA_TRUSTED_PROXIES`): for requests from
+    /// them, the client address is taken from `X-Forwarded-For`. Without it every client
+    /// behind a proxy would share the proxy's address, and so its login throttle.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Settings {
@@ -63,6 +91,9 @@ impl Settings {
             link_allowlist: Vec::new(),
             workers: None,
             db_pool_size: 8,
+            totp_key: None,
+            login_throttle: LoginThrottle::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -90,6 +121,12 @@ mod tests {
             Ok(DatabaseUrl::Postgres(_))
         ));
         assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert_eq!(
+            DatabaseUrl::parse("data/agora.db")
+                .ok()
+                .and_then(|u| u.key_file()),
+            Some(PathBuf::from("data/agora.db.key"))
+        );
         assert!(DatabaseUrl::parse("").is_err());
     }
 }

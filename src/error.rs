@@ -2,12 +2,13 @@
 //! machine-readable `code` and a message in the catalog; `http::errors` renders it as
 //! problem+json for the API or as a page for browsers. A 5xx says nothing internal.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::db::DbError;
 use crate::domain::Violation;
+use crate::domain::permissions::Denied;
 use crate::i18n::Lang;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -24,8 +25,26 @@ pub enum AppError {
     Unauthenticated,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password was right; the account has 2FA and no code came with it.
+    #[error("a second factor is required")]
+    OtpRequired,
+    /// A TOTP or recovery code that is wrong, already used, or from another time.
+    #[error("invalid second factor")]
+    InvalidOtp,
+    /// A signed-in member's current password, asked again before a change, was wrong.
+    #[error("wrong current password")]
+    WrongPassword,
+    /// The half-login between password and code has expired (or never existed).
+    #[error("login step expired")]
+    LoginExpired,
+    /// Too many failed checks: try again after this many seconds (`Retry-After`).
+    #[error("rate limited for {0} s")]
+    RateLimited(u64),
     #[error("forbidden")]
     Forbidden,
+    /// A staff power asked for by a staff account without 2FA.
+    #[error("staff powers need 2FA")]
+    Staff2faRequired,
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
     #[error("not found")]
@@ -47,8 +66,16 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated
+            | AppError::InvalidCredentials
+            | AppError::OtpRequired
+            | AppError::InvalidOtp
+            | AppError::WrongPassword
+            | AppError::LoginExpired => StatusCode::UNAUTHORIZED,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Forbidden | AppError::Staff2faRequired | AppError::CsrfRejected => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -65,7 +92,13 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::Unauthenticated => "login_required",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::OtpRequired => "otp_required",
+            AppError::InvalidOtp => "invalid_otp",
+            AppError::WrongPassword => "wrong_password",
+            AppError::LoginExpired => "login_expired",
+            AppError::RateLimited(_) => "rate_limited",
             AppError::Forbidden => "forbidden",
+            AppError::Staff2faRequired => "staff_2fa_required",
             AppError::CsrfRejected => "csrf_failed",
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
@@ -102,7 +135,12 @@ impl AppError {
                 .collect(),
             _ => Vec::new(),
         };
-        let detail = if errors.is_empty() {
+        let detail = if let AppError::RateLimited(seconds) = self {
+            lang.tf(
+                "problem.rate_limited.detail",
+                &[("seconds", &seconds.to_string())],
+            )
+        } else if errors.is_empty() {
             lang.t(&format!("problem.{code}.detail")).into_owned()
         } else {
             errors
@@ -160,6 +198,16 @@ impl From<Violation> for AppError {
     }
 }
 
+impl From<Denied> for AppError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Forbidden => AppError::Forbidden,
+            Denied::StaffNeeds2fa => AppError::Staff2faRequired,
+            Denied::ThreadLocked => AppError::Conflict("thread_locked"),
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
@@ -187,8 +235,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status())
-            .content_type("application/problem+json")
+        let mut res = HttpResponse::build(self.status());
+        if let AppError::RateLimited(seconds) = self {
+            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        res.content_type("application/problem+json")
             .json(self.problem(Lang::default()))
     }
 }
@@ -211,16 +262,28 @@ mod tests {
         .map(AppError::BadRequest)
         .collect();
         all.extend(
-            ["username_taken", "thread_locked"]
-                .into_iter()
-                .map(AppError::Conflict),
+            [
+                "username_taken",
+                "thread_locked",
+                "totp_already_enabled",
+                "totp_not_enabled",
+                "totp_not_pending",
+            ]
+            .into_iter()
+            .map(AppError::Conflict),
         );
         all.extend([
             AppError::PayloadTooLarge,
             AppError::Validation(vec![Violation::with_limit("title", "title_too_long", 150)]),
             AppError::Unauthenticated,
             AppError::InvalidCredentials,
+            AppError::OtpRequired,
+            AppError::InvalidOtp,
+            AppError::WrongPassword,
+            AppError::LoginExpired,
+            AppError::RateLimited(90),
             AppError::Forbidden,
+            AppError::Staff2faRequired,
             AppError::CsrfRejected,
             AppError::NotFound,
             AppError::MethodNotAllowed,
@@ -255,6 +318,40 @@ mod tests {
             AppError::from(Violation::with_limit("title", "title_too_long", 150)).problem(Lang::En);
         assert!(p.detail.contains("150"), "{}", p.detail);
         assert_eq!(p.errors[0].field, "title");
+    }
+
+    #[test]
+    fn rate_limits_say_how_long_to_wait() {
+        let e = AppError::RateLimited(90);
+        assert_eq!(e.status().as_u16(), 429);
+        for lang in Lang::ALL {
+            assert!(e.problem(lang).detail.contains("90"), "{lang:?}");
+        }
+        let res = e.error_response();
+        assert_eq!(
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("90")
+        );
+    }
+
+    #[test]
+    fn second_factor_and_staff_errors_have_stable_codes() {
+        assert_eq!(
+            (
+                AppError::OtpRequired.code(),
+                AppError::OtpRequired.status().as_u16()
+            ),
+            ("otp_required", 401)
+        );
+        assert_eq!(AppError::InvalidOtp.code(), "invalid_otp");
+        assert_eq!(
+            AppError::from(Denied::StaffNeeds2fa).code(),
+            "staff_2fa_required"
+        );
+        assert_eq!(AppError::from(Denied::StaffNeeds2fa).status().as_u16(), 403);
+        assert_eq!(AppError::from(Denied::Forbidden).code(), "forbidden");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Building the application: the database pool (migrated), the listener, and the App
 //! with its middleware in order. Tests build it on port 0 and talk to it over HTTP.
 
-use std::io;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use crate::actions::passwords::PasswordHasher;
 use crate::actions::search::QueryLog;
 use crate::config::Settings;
 use crate::db::{Database, OpenError};
+use crate::domain::secretbox::SecretKey;
 use crate::domain::text;
 use crate::error::AppError;
 use crate::http::{self, AppState, csrf, errors, headers, session};
@@ -27,6 +29,10 @@ pub enum StartupError {
     Database(#[from] OpenError),
     #[error("cannot listen on {bind}: {source}")]
     Listen { bind: String, source: io::Error },
+    #[error("the TOTP key file {path}: {reason}")]
+    KeyFile { path: String, reason: String },
+    #[error("set AGORA_TOTP_KEY: there is no database file to keep the TOTP key beside")]
+    KeyRequired,
 }
 
 /// Pending search-log entries are written this often.
@@ -43,6 +49,7 @@ impl Application {
     /// Opens and migrates the database, binds the listener, and prepares the server.
     pub fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = Database::open(&settings.database, settings.db_pool_size)?;
+        let secret_key = totp_key(&settings)?;
         let listener =
             TcpListener::bind(&settings.bind).map_err(|source| StartupError::Listen {
                 bind: settings.bind.clone(),
@@ -56,6 +63,7 @@ impl Application {
             db: db.clone(),
             hasher: PasswordHasher::for_this_machine(),
             search_log: search_log.clone(),
+            secret_key,
             settings,
         };
         let server = serve(listener, state).map_err(|source| StartupError::Listen {
@@ -91,6 +99,42 @@ impl Application {
             tracing::warn!(error = %e, "search log not written at shutdown");
         }
         served
+    }
+}
+
+/// The configured TOTP key, else the one in the key file beside the database, else a new
+/// one written there (mode 0600, never overwritten: losing it loses every enrolled secret).
+fn totp_key(settings: &Settings) -> Result<SecretKey, StartupError> {
+    if let Some(key) = &settings.totp_key {
+        return Ok(key.clone());
+    }
+    let path = settings
+        .database
+        .key_file()
+        .ok_or(StartupError::KeyRequired)?;
+    let failed = |reason: String| StartupError::KeyFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            let key = SecretKey::generate();
+            file.write_all(key.to_hex().as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(|e| failed(e.to_string()))?;
+            tracing::info!(path = %path.display(), "created a new TOTP encryption key");
+            Ok(key)
+        }
+        // Another server sharing the directory may have created it first: read theirs.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            let text = fs::read_to_string(&path).map_err(|e| failed(e.to_string()))?;
+            SecretKey::parse(&text).map_err(|e| failed(e.to_string()))
+        }
+        Err(e) => Err(failed(e.to_string())),
     }
 }
 

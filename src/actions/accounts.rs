@@ -1,13 +1,14 @@
-//! Registering, logging in and out, and resuming a session from its token.
+//! Registering, sessions (opening, resuming, listing, ending), passwords and preferences.
+//! The login steps themselves are in `login`.
 
 use chrono::Duration;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use super::all_valid;
 use super::passwords::PasswordHasher;
+use super::{Auth, Member, all_valid, throttle};
 use crate::db::sessions::{self, ActiveSession, NewSession};
 use crate::db::users::{self, NewUser, User};
-use crate::db::{self, Database};
+use crate::db::{self, Database, pending_logins};
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::password::Password;
 use crate::domain::token;
@@ -92,61 +93,28 @@ pub async fn create_user(
     .await
 }
 
-/// Checks a username and password and opens a new session (a new token at every login).
-pub async fn login(
-    db: &Database,
-    hasher: &PasswordHasher,
-    username: &str,
-    password: &str,
-    meta: ClientMeta,
-) -> Result<NewSessionTokens, AppError> {
-    let key = lookup_key(username);
-    let found = db
-        .run(move |conn| users::credentials_by_key(conn, &key).map_err(AppError::from))
-        .await?;
-    let (user, stored) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
-    // Over-long input cannot be a password of ours; it is still hashed against the dummy
-    // so that it answers no faster.
-    let candidate = password
-        .chars()
-        .take(Password::MAX_CHARS + 1)
-        .collect::<String>();
-    let matches = hasher.verify(candidate, stored).await?;
-    let user = match user {
-        Some(user) if matches => user,
-        _ => return Err(AppError::InvalidCredentials),
-    };
-    open_session(db, user, meta).await
-}
-
-async fn open_session(
-    db: &Database,
+/// Opens a new session for `user` inside the caller's transaction (a new token at every
+/// login, and again at 2FA completion).
+pub(super) fn open_session_in(
+    conn: &mut db::Conn,
     user: User,
-    meta: ClientMeta,
+    meta: &ClientMeta,
 ) -> Result<NewSessionTokens, AppError> {
     let token = token::random_token();
     let csrf_token = token::random_token();
     let token_hash = token::digest(&token);
-    let csrf = csrf_token.clone();
-    let user_id = user.id;
-    db.write(move |conn| {
-        let now = db::now();
-        let new = NewSession {
-            user_id,
-            token_hash: &token_hash,
-            csrf_token: &csrf,
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + SESSION_LIFETIME,
-            user_agent: meta.user_agent.as_deref().map(|ua| truncate(ua, 256)),
-            ip: meta.ip.as_deref(),
-        };
-        sessions::insert(conn, &new).map_err(AppError::from)
-    })
-    .await?;
+    let now = db::now();
+    let new = NewSession {
+        user_id: user.id,
+        token_hash: &token_hash,
+        csrf_token: &csrf_token,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + SESSION_LIFETIME,
+        user_agent: meta.user_agent.as_deref().map(|ua| truncate(ua, 256)),
+        ip: meta.ip.as_deref(),
+    };
+    sessions::insert(conn, &new)?;
     Ok(NewSessionTokens {
         token,
         csrf_token,
@@ -224,5 +192,72 @@ pub async fn sign_up(
     meta: ClientMeta,
 ) -> Result<NewSessionTokens, AppError> {
     let user = register(db, hasher, username, password).await?;
-    open_session(db, user, meta).await
+    db.write(move |conn| open_session_in(conn, user, &meta))
+        .await
+}
+
+/// Changes a signed-in member's password after checking the current one (throttled per
+/// session and per address), and ends every other session and half-login of the account:
+/// whoever knew the old password is out.
+pub async fn change_password(
+    auth: &Auth<'_>,
+    me: &Member,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let new = Password::parse(new, &me.username).map_err(|v| {
+        AppError::Validation(vec![crate::domain::Violation {
+            field: "new_password",
+            ..v
+        }])
+    })?;
+    let (user, session) = (me.user, me.session);
+    let keys = me.throttle_keys();
+    let policy = *auth.throttle;
+    let (attempt, stored) = auth
+        .db
+        .write(move |conn| {
+            let attempt = throttle::begin(conn, &policy, keys, false, db::now())?;
+            let stored = users::password_hash(conn, user)?.ok_or(AppError::NotFound)?;
+            Ok::<_, AppError>((attempt, stored))
+        })
+        .await?;
+    let candidate: String = current.chars().take(Password::MAX_CHARS + 1).collect();
+    if !auth.hasher.verify(candidate, Some(stored)).await? {
+        return Err(attempt.failed(AppError::WrongPassword));
+    }
+    let hash = auth.hasher.hash(new).await?;
+    auth.db
+        .write(move |conn| {
+            attempt.succeed(conn)?;
+            users::set_password_hash(conn, user, &hash)?;
+            sessions::delete_others_of_user(conn, user, session)?;
+            pending_logins::delete_all_of_user(conn, user)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Logs out one of the member's own sessions; another member's session id is 404.
+pub async fn revoke_session(db: &Database, user: UserId, id: SessionId) -> Result<(), AppError> {
+    db.write(
+        move |conn| match sessions::delete_of_user(conn, user, id)? {
+            0 => Err(AppError::NotFound),
+            _ => Ok(()),
+        },
+    )
+    .await
+}
+
+/// Logs out every session of the member but the one asking.
+pub async fn revoke_other_sessions(
+    db: &Database,
+    user: UserId,
+    keep: SessionId,
+) -> Result<(), AppError> {
+    db.write(move |conn| {
+        sessions::delete_others_of_user(conn, user, keep)?;
+        Ok(())
+    })
+    .await
 }

@@ -2,14 +2,58 @@
 //! transaction (db). Handlers call exactly one of these for a write.
 
 pub mod accounts;
+pub mod login;
 pub mod passwords;
 pub mod posts;
 pub mod reindex;
 pub mod search;
 pub mod threads;
+pub mod throttle;
+pub mod two_factor;
 
+use passwords::PasswordHasher;
+
+use crate::db::Database;
 use crate::domain::Violation;
+use crate::domain::ids::{SessionId, UserId};
+use crate::domain::secretbox::SecretKey;
+use crate::domain::throttle::{LoginThrottle, Scope, address_key};
 use crate::error::AppError;
+
+/// What logins and second-factor changes need besides the database.
+#[derive(Clone, Copy)]
+pub struct Auth<'a> {
+    pub db: &'a Database,
+    pub hasher: &'a PasswordHasher,
+    /// Seals and opens TOTP secrets.
+    pub key: &'a SecretKey,
+    pub throttle: &'a LoginThrottle,
+}
+
+/// A signed-in member changing their own account.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: UserId,
+    pub username: String,
+    pub session: SessionId,
+    pub ip: Option<String>,
+}
+
+impl Member {
+    /// A signed-in member's checks (current password, codes) are counted per session and
+    /// per address, not per account: someone failing logins on purpose must not lock the
+    /// member out of changing the password or turning 2FA off, and a stolen session gets
+    /// the same few tries as anyone.
+    fn throttle_keys(&self) -> Vec<(Scope, String)> {
+        let mut keys = vec![(Scope::Session, self.session.to_string())];
+        keys.extend(
+            self.ip
+                .as_deref()
+                .map(|ip| (Scope::Address, address_key(ip))),
+        );
+        keys
+    }
+}
 
 /// Collects the violations of several independent checks, so that a form shows every
 /// problem at once instead of one per submit.

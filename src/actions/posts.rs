@@ -25,9 +25,7 @@ pub async fn reply(
             if thread.removed_at.is_some() && !actor.has_staff_powers() {
                 return Err(AppError::NotFound);
             }
-            if !permissions::can_write_in(&actor, thread.locked_at.is_some()) {
-                return Err(AppError::Conflict("thread_locked"));
-            }
+            permissions::can_write_in(&actor, thread.locked_at.is_some())?;
             let now = db::now();
             let post = posts::insert(
                 conn,
@@ -65,12 +63,8 @@ pub async fn edit_post(
             if hidden && !actor.has_staff_powers() {
                 return Err(AppError::NotFound);
             }
-            if !permissions::can_edit_post(&actor, UserId(post.author_id)) {
-                return Err(AppError::Forbidden);
-            }
-            if !permissions::can_write_in(&actor, thread.locked_at.is_some()) {
-                return Err(AppError::Conflict("thread_locked"));
-            }
+            permissions::can_edit_post(&actor, UserId(post.author_id))?;
+            permissions::can_write_in(&actor, thread.locked_at.is_some())?;
             posts::update_body(conn, post_id, body.as_str(), html.as_str(), db::now())?;
             let indexed = if post.number == 0 {
                 indexed.with_title(&thread.title)

@@ -2,12 +2,15 @@
 //! names the schema. Here: the pool, the blocking runner, migrations and first-start seeding.
 
 pub mod boards;
+pub mod pending_logins;
 pub mod posts;
 pub mod schema;
 pub mod search;
 pub mod seed;
 pub mod sessions;
 pub mod threads;
+pub mod throttle;
+pub mod totp;
 pub mod users;
 
 use std::path::Path;

@@ -12,6 +12,7 @@ diesel::table! {
         suspended_until -> Nullable<Timestamp>,
         suspension_reason -> Nullable<Text>,
         created_at -> Timestamp,
+        totp_enabled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -78,13 +79,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    totp_credentials (user_id) {
+        user_id -> BigInt,
+        secret_ciphertext -> Binary,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    pending_logins (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttles (scope, key) {
+        scope -> Text,
+        key -> Text,
+        failures -> BigInt,
+        last_failure_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(totp_credentials -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(pending_logins -> users (user_id));
 diesel::joinable!(threads -> boards (board_id));
 diesel::joinable!(threads -> users (author_id));
 diesel::joinable!(posts -> threads (thread_id));
 diesel::joinable!(posts -> users (author_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, boards, threads, posts);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    boards,
+    threads,
+    posts,
+    totp_credentials,
+    recovery_codes,
+    pending_logins,
+    login_throttles,
+);
 
 diesel::table! {
     search_log (id) {

@@ -38,6 +38,17 @@ impl ActiveSession {
     }
 }
 
+/// A session as its owner sees it in the list.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionListing {
+    pub id: i64,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
 pub fn insert(conn: &mut Conn, new: &NewSession<'_>) -> QueryResult<SessionId> {
     diesel::insert_into(sessions::table)
         .values(new)
@@ -75,4 +86,40 @@ pub fn delete(conn: &mut Conn, id: SessionId) -> QueryResult<usize> {
 
 pub fn delete_all_of_user(conn: &mut Conn, user: UserId) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user.get()))).execute(conn)
+}
+
+/// The live sessions of a member, most recently used first.
+pub fn live_of_user(
+    conn: &mut Conn,
+    user: UserId,
+    now: NaiveDateTime,
+    idle_since: NaiveDateTime,
+) -> QueryResult<Vec<SessionListing>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user.get()))
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(idle_since))
+        .order((sessions::last_seen_at.desc(), sessions::id.desc()))
+        .select(SessionListing::as_select())
+        .load(conn)
+}
+
+/// Ends one session of `user`; a session of somebody else is not touched (0 rows).
+pub fn delete_of_user(conn: &mut Conn, user: UserId, id: SessionId) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::id.eq(id.get()))
+            .filter(sessions::user_id.eq(user.get())),
+    )
+    .execute(conn)
+}
+
+/// Ends every session of `user` but `keep`.
+pub fn delete_others_of_user(conn: &mut Conn, user: UserId, keep: SessionId) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::user_id.eq(user.get()))
+            .filter(sessions::id.ne(keep.get())),
+    )
+    .execute(conn)
 }

@@ -18,11 +18,16 @@ pub struct User {
     pub suspended_until: Option<NaiveDateTime>,
     pub suspension_reason: Option<String>,
     pub created_at: NaiveDateTime,
+    pub totp_enabled_at: Option<NaiveDateTime>,
 }
 
 impl User {
     pub fn id(&self) -> UserId {
         UserId(self.id)
+    }
+
+    pub fn totp_enabled(&self) -> bool {
+        self.totp_enabled_at.is_some()
     }
 
     /// The stored role; a value the schema's CHECK would refuse never grants power.
@@ -38,11 +43,16 @@ pub struct Author {
     pub id: i64,
     pub username: String,
     pub role: String,
+    pub totp_enabled_at: Option<NaiveDateTime>,
 }
 
 impl Author {
     pub fn role(&self) -> Role {
         Role::parse(&self.role).unwrap_or(Role::Member)
+    }
+
+    pub fn totp_enabled(&self) -> bool {
+        self.totp_enabled_at.is_some()
     }
 }
 
@@ -99,6 +109,32 @@ pub fn by_id(conn: &mut Conn, id: UserId) -> QueryResult<Option<User>> {
 pub fn set_role(conn: &mut Conn, id: UserId, role: Role) -> QueryResult<usize> {
     diesel::update(users::table.find(id.get()))
         .set(users::role.eq(role.as_str()))
+        .execute(conn)
+}
+
+/// The stored password hash, for checks by a signed-in member (changing the password).
+pub fn password_hash(conn: &mut Conn, id: UserId) -> QueryResult<Option<String>> {
+    users::table
+        .find(id.get())
+        .select(users::password_hash)
+        .first(conn)
+        .optional()
+}
+
+pub fn set_password_hash(conn: &mut Conn, id: UserId, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.get()))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+}
+
+/// Marks 2FA as on (`Some(when)`) or off (`None`).
+pub fn set_totp_enabled(
+    conn: &mut Conn,
+    id: UserId,
+    at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id.get()))
+        .set(users::totp_enabled_at.eq(at))
         .execute(conn)
 }
 

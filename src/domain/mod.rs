@@ -9,10 +9,14 @@ pub mod markdown;
 pub mod paging;
 pub mod password;
 pub mod permissions;
+pub mod recovery;
 pub mod search;
+pub mod secretbox;
 pub mod secrets;
 pub mod text;
+pub mod throttle;
 pub mod token;
+pub mod totp;
 pub mod user;
 
 /// One broken input rule as the edge reports it: which field, a stable machine-readable

@@ -1,4 +1,5 @@
-//! Logging in and out, registering, and the member's settings.
+//! Logging in (the password step, then the code step for accounts with 2FA), logging out
+//! and registering.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -9,9 +10,10 @@ use super::State;
 use super::extract::{CurrentUser, HtmlForm};
 use super::page::{self, PageCtx};
 use super::session::{self, client_meta};
-use crate::actions::accounts;
+use crate::actions::accounts::{self, NewSessionTokens};
+use crate::actions::login::{self, PasswordStep};
+use crate::domain::totp::SecondFactor;
 use crate::error::AppError;
-use crate::i18n::Lang;
 
 /// Where to go after logging in: only a path on this site (`/…`, not `//host`), so that
 /// a crafted login link cannot send the member elsewhere.
@@ -35,7 +37,10 @@ pub struct LoginPage {
     pub ctx: PageCtx,
     pub username: String,
     pub next: String,
-    pub error: Option<String>,
+    pub errors: Vec<String>,
+    /// Shown when the account or address is locked: a member with 2FA may log in past an
+    /// account lock by giving the code with the password.
+    pub show_code: bool,
 }
 
 #[derive(Deserialize)]
@@ -52,7 +57,8 @@ pub async fn login_form(
         ctx,
         username: String::new(),
         next,
-        error: None,
+        errors: Vec::new(),
+        show_code: false,
     })
 }
 
@@ -63,8 +69,25 @@ pub struct LoginForm {
     #[serde(default)]
     password: String,
     next: Option<String>,
+    /// Only on the form shown after a lock (see `LoginPage::show_code`).
+    code: Option<String>,
 }
 
+fn signed_in(opened: NewSessionTokens, next: &str, secure: bool) -> HttpResponse {
+    let mut res = session::with_session_cookie(page::redirect(next), opened.token, secure);
+    let _ = res.add_cookie(&session::pending_removal_cookie(secure));
+    res
+}
+
+fn retry_after(error: &AppError) -> Option<u64> {
+    match error {
+        AppError::RateLimited(seconds) => Some(*seconds),
+        _ => None,
+    }
+}
+
+/// The password step. With 2FA on, the browser gets a half-login cookie (good for the code
+/// step only, for five minutes) and goes to /login/code.
 pub async fn login(
     req: HttpRequest,
     ctx: PageCtx,
@@ -72,34 +95,148 @@ pub async fn login(
     HtmlForm(form): HtmlForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(form.next.as_deref());
-    match accounts::login(
-        &state.db,
-        &state.hasher,
-        &form.username,
-        &form.password,
-        client_meta(&req),
-    )
-    .await
+    let secure = state.settings.secure_cookies;
+    let second = match form
+        .code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
     {
-        Ok(opened) => Ok(session::with_session_cookie(
-            page::redirect(&next),
-            opened.token,
-            state.settings.secure_cookies,
-        )),
+        Some(code) => SecondFactor::parse_either(code)
+            .map(Some)
+            .map_err(AppError::from),
+        None => Ok(None),
+    };
+    let outcome = match second {
+        Ok(second) => {
+            login::password_step(
+                &state.auth(),
+                &form.username,
+                &form.password,
+                second,
+                client_meta(&req),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let error = match outcome {
+        Ok(PasswordStep::SignedIn(opened)) => return Ok(signed_in(opened, &next, secure)),
+        Ok(PasswordStep::CodeNeeded { pending_token }) => {
+            let to = format!(
+                "/login/code?{}",
+                serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default()
+            );
+            let mut res = page::redirect(&to);
+            let _ = res.add_cookie(&session::pending_cookie(pending_token, secure));
+            return Ok(res);
+        }
         Err(AppError::InvalidCredentials) => {
-            let error = Some(ctx.t("login.failed").into_owned());
-            page::render(
+            return page::render(
                 StatusCode::UNAUTHORIZED,
                 &LoginPage {
+                    errors: vec![ctx.t("login.failed").into_owned()],
                     ctx,
                     username: form.username,
                     next,
-                    error,
+                    show_code: form.code.is_some(),
                 },
-            )
+            );
         }
-        Err(other) => Err(other),
+        Err(e) => e,
+    };
+    let wait = retry_after(&error);
+    let (status, errors) = page::refused_form(error, ctx.lang)?;
+    page::refused(
+        status,
+        wait,
+        &LoginPage {
+            ctx,
+            username: form.username,
+            next,
+            errors,
+            show_code: true,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "account/login_code.html")]
+pub struct LoginCodePage {
+    pub ctx: PageCtx,
+    pub next: String,
+    pub errors: Vec<String>,
+}
+
+fn pending_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(session::PENDING_COOKIE)
+        .map(|c| c.value().to_owned())
+}
+
+/// The code step's form; without a live half-login it sends the browser back to /login.
+pub async fn code_form(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: State,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref());
+    let live = match pending_token(&req) {
+        Some(token) => login::pending_is_live(&state.auth(), &token).await?,
+        None => false,
+    };
+    if !live {
+        return Ok(page::redirect("/login"));
     }
+    page::ok(&LoginCodePage {
+        ctx,
+        next,
+        errors: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+/// The code step: a TOTP code or a recovery code finishes the login with a new session.
+pub async fn code(
+    req: HttpRequest,
+    ctx: PageCtx,
+    state: State,
+    HtmlForm(form): HtmlForm<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(form.next.as_deref());
+    let secure = state.settings.secure_cookies;
+    let token = pending_token(&req).unwrap_or_default();
+    let outcome = match SecondFactor::parse_either(&form.code) {
+        Ok(factor) => login::code_step(&state.auth(), &token, factor, client_meta(&req)).await,
+        Err(v) => Err(v.into()),
+    };
+    let error = match outcome {
+        Ok(opened) => return Ok(signed_in(opened, &next, secure)),
+        Err(e) => e,
+    };
+    if matches!(error, AppError::LoginExpired) {
+        let mut res = page::render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                errors: vec![error.problem(ctx.lang).detail],
+                ctx,
+                username: String::new(),
+                next,
+                show_code: false,
+            },
+        )?;
+        let _ = res.add_cookie(&session::pending_removal_cookie(secure));
+        return Ok(res);
+    }
+    let wait = retry_after(&error);
+    let (status, errors) = page::refused_form(error, ctx.lang)?;
+    page::refused(status, wait, &LoginCodePage { ctx, next, errors })
 }
 
 #[derive(Template)]
@@ -176,41 +313,6 @@ pub async fn logout(state: State, CurrentUser(me): CurrentUser) -> Result<HttpRe
     let mut res = page::redirect("/");
     let _ = res.add_cookie(&session::removal_cookie(state.settings.secure_cookies));
     Ok(res)
-}
-
-#[derive(Template)]
-#[template(path = "account/settings.html")]
-pub struct SettingsPage {
-    pub ctx: PageCtx,
-    /// The stored choice: "auto", "zh-CN" or "en".
-    pub language: String,
-}
-
-pub async fn settings(
-    ctx: PageCtx,
-    CurrentUser(me): CurrentUser,
-) -> Result<HttpResponse, AppError> {
-    let language = me.user.locale.clone().unwrap_or_else(|| "auto".to_owned());
-    page::ok(&SettingsPage { ctx, language })
-}
-
-#[derive(Deserialize)]
-pub struct LanguageForm {
-    #[serde(default)]
-    language: String,
-}
-
-pub async fn set_language(
-    state: State,
-    CurrentUser(me): CurrentUser,
-    HtmlForm(form): HtmlForm<LanguageForm>,
-) -> Result<HttpResponse, AppError> {
-    let choice = match form.language.as_str() {
-        "auto" => None,
-        other => Some(Lang::from_tag(other).ok_or(AppError::BadRequest("malformed_form"))?),
-    };
-    accounts::set_language(&state.db, me.user.id(), choice).await?;
-    Ok(page::redirect("/settings"))
 }
 
 #[cfg(test)]

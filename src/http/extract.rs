@@ -122,7 +122,8 @@ impl Viewer {
     }
 }
 
-/// A signed-in member with staff powers; 401 when nobody is signed in, 403 otherwise.
+/// A signed-in member with staff powers: 401 when nobody is signed in, 403 `forbidden`
+/// for members, 403 `staff_2fa_required` for staff who have not turned 2FA on.
 pub struct Staff(pub SignedIn);
 
 impl FromRequest for Staff {
@@ -132,11 +133,8 @@ impl FromRequest for Staff {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(viewer(req).and_then(|v| {
             let me = v.signed_in.ok_or(AppError::Unauthenticated)?;
-            if me.actor().has_staff_powers() {
-                Ok(Staff(me))
-            } else {
-                Err(AppError::Forbidden)
-            }
+            me.actor().staff_power()?;
+            Ok(Staff(me))
         }))
     }
 }

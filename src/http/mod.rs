@@ -15,6 +15,7 @@ pub mod page;
 pub mod posts;
 pub mod search;
 pub mod session;
+pub mod settings;
 pub mod threads;
 pub mod users;
 
@@ -22,26 +23,44 @@ use std::sync::Arc;
 
 use actix_web::{FromRequest, Handler, HttpResponse, Responder, Route, guard, web};
 
+use crate::actions::Auth;
 use crate::actions::passwords::PasswordHasher;
 use crate::actions::search::QueryLog;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::domain::content::SanitizedHtml;
+use crate::domain::secretbox::SecretKey;
+use crate::domain::totp::QrSvg;
 use crate::error::AppError;
 
-/// What every handler may reach: the database, the password hasher, the search log,
-/// the settings.
+/// What every handler may reach: the database, the password hasher, the key that seals
+/// TOTP secrets, the search log, the settings.
 pub struct AppState {
     pub db: Database,
     pub hasher: PasswordHasher,
+    pub secret_key: SecretKey,
     pub search_log: Arc<QueryLog>,
     pub settings: Settings,
 }
 
+impl AppState {
+    /// What the login and second-factor actions need.
+    pub fn auth(&self) -> Auth<'_> {
+        Auth {
+            db: &self.db,
+            hasher: &self.hasher,
+            key: &self.secret_key,
+            throttle: &self.settings.login_throttle,
+        }
+    }
+}
+
 pub type State = web::Data<AppState>;
 
-// Sanitised HTML is the one thing templates print without escaping.
+// Sanitised HTML is the one thing templates print without escaping, with the QR code SVG
+// (shapes drawn by domain::totp from the code's modules; it holds no text from anyone).
 impl askama::filters::HtmlSafe for SanitizedHtml {}
+impl askama::filters::HtmlSafe for QrSvg {}
 
 /// The whole URL map. Each path is a resource, so that a method it does not take is 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -72,9 +91,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(read(account::register_form))
                 .post(account::register),
         )
+        .service(
+            web::resource("/login/code")
+                .route(read(account::code_form))
+                .post(account::code),
+        )
         .service(web::resource("/logout").post(account::logout))
-        .service(web::resource("/settings").route(read(account::settings)))
-        .service(web::resource("/settings/language").post(account::set_language))
+        .service(web::resource("/settings").route(read(settings::show)))
+        .service(web::resource("/settings/language").post(settings::set_language))
+        .service(web::resource("/settings/password").post(settings::change_password))
+        .service(web::resource("/settings/totp").post(settings::start_totp))
+        .service(web::resource("/settings/totp/confirm").post(settings::confirm_totp))
+        .service(web::resource("/settings/totp/disable").post(settings::disable_totp))
+        .service(
+            web::resource("/settings/totp/recovery-codes").post(settings::renew_recovery_codes),
+        )
+        .service(
+            web::resource("/settings/sessions/others/logout").post(settings::end_other_sessions),
+        )
+        .service(web::resource("/settings/sessions/{id}/logout").post(settings::end_session))
         .service(web::resource("/u/{username}").route(read(users::show)))
         .service(web::resource("/search").route(read(search::show)))
         .service(web::resource("/mod").route(read(moderation::index)))

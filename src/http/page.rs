@@ -16,8 +16,7 @@ use crate::db::posts::PostListing;
 use crate::db::threads::ThreadListing;
 use crate::domain::content::SanitizedHtml;
 use crate::domain::paging;
-use crate::domain::permissions::{self, Actor};
-use crate::domain::user::Role;
+use crate::domain::permissions::{self, Actor, shows_staff_badge};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -33,6 +32,8 @@ pub struct PageCtx {
     pub lang: Lang,
     pub csrf: String,
     pub user: Option<NavUser>,
+    /// Staff whose powers wait for 2FA: every page shows them the way to /settings.
+    pub staff_needs_2fa: bool,
 }
 
 impl PageCtx {
@@ -44,6 +45,10 @@ impl PageCtx {
                 username: s.user.username.clone(),
                 actor: s.actor(),
             }),
+            staff_needs_2fa: viewer
+                .signed_in
+                .as_ref()
+                .is_some_and(|s| s.actor().staff_without_2fa()),
         }
     }
 
@@ -52,6 +57,7 @@ impl PageCtx {
             lang,
             csrf: String::new(),
             user: None,
+            staff_needs_2fa: false,
         }
     }
 
@@ -160,7 +166,7 @@ impl From<&ThreadListing> for ThreadItem {
             board_slug: l.board_slug.clone(),
             board_name: l.board_name.clone(),
             author: l.author.username.clone(),
-            author_staff: shows_staff_badge(l.author.role()),
+            author_staff: shows_staff_badge(l.author.role(), l.author.totp_enabled()),
             created: Stamp::new(t.created_at),
             last_activity: Stamp::new(t.last_activity_at),
             reply_count: t.reply_count,
@@ -172,11 +178,6 @@ impl From<&ThreadListing> for ThreadItem {
             solved: t.accepted_post_id.is_some(),
         }
     }
-}
-
-/// The staff badge comes from the role, never from anything a user can type.
-pub fn shows_staff_badge(role: Role) -> bool {
-    role.is_staff()
 }
 
 /// A post on a thread page.
@@ -200,13 +201,13 @@ impl PostItem {
         PostItem {
             id: p.id,
             number: p.number,
-            author_staff: shows_staff_badge(l.author.role()),
+            author_staff: shows_staff_badge(l.author.role(), l.author.totp_enabled()),
             author: l.author.username,
             body: SanitizedHtml::from_trusted_storage(p.body_html),
             created: Stamp::new(p.created_at),
             edited: p.edited_at.map(Stamp::new),
             removed: p.removed_at.is_some(),
-            can_edit: viewer.is_some_and(|a| permissions::can_edit_post(&a, author_id)),
+            can_edit: viewer.is_some_and(|a| permissions::can_edit_post(&a, author_id).is_ok()),
         }
     }
 }
@@ -283,6 +284,48 @@ pub fn form_errors(error: AppError, lang: Lang) -> Result<Vec<String>, AppError>
             .collect()),
         other => Err(other),
     }
+}
+
+/// A form refused for what was typed into it (invalid, a wrong code or password, too many
+/// tries, a state that changed): its status and the messages to show beside it. Any other
+/// error passes through to the error page.
+pub fn refused_form(error: AppError, lang: Lang) -> Result<(StatusCode, Vec<String>), AppError> {
+    match error {
+        AppError::Validation(_) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_errors(error, lang)?))
+        }
+        AppError::InvalidCredentials
+        | AppError::InvalidOtp
+        | AppError::WrongPassword
+        | AppError::OtpRequired
+        | AppError::LoginExpired
+        | AppError::RateLimited(_)
+        | AppError::Conflict(_) => Ok((error.status(), vec![error.problem(lang).detail])),
+        other => Err(other),
+    }
+}
+
+/// A page answering a refused form; a rate limit carries its `Retry-After`.
+pub fn refused(
+    status: StatusCode,
+    retry_after: Option<u64>,
+    page: &impl Template,
+) -> Result<HttpResponse, AppError> {
+    let mut res = render(status, page)?;
+    if let Some(seconds) = retry_after {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    Ok(res)
+}
+
+/// Responses that show a secret (a TOTP secret, recovery codes) must not be cached.
+pub fn no_store(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// The content a form shows again when it comes back with errors or a preview.

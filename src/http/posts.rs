@@ -157,9 +157,7 @@ pub async fn edit(
         .await?
         .filter(|p| p.removed_at.is_none() || actor.has_staff_powers())
         .ok_or(AppError::NotFound)?;
-    if !permissions::can_edit_post(&actor, UserId(post.author_id)) {
-        return Err(AppError::Forbidden);
-    }
+    permissions::can_edit_post(&actor, UserId(post.author_id))?;
     let thread = thread_item(&state, post.thread_id(), actor.has_staff_powers()).await?;
     let draft = Draft {
         body: post.body_source,

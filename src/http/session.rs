@@ -7,10 +7,14 @@ use actix_web::cookie::{Cookie, SameSite, time};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
+use std::net::IpAddr;
+
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 
 use super::AppState;
+use crate::actions::Member;
 use crate::actions::accounts::{self, ClientMeta, SESSION_LIFETIME};
+use crate::actions::login::PENDING_LIFETIME;
 use crate::db::sessions::ActiveSession;
 use crate::db::users::User;
 use crate::domain::ids::SessionId;
@@ -21,6 +25,9 @@ use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "agora_session";
 pub const CSRF_COOKIE: &str = "agora_csrf";
+/// The half-login between the password and the code: sent only to /login paths.
+pub const PENDING_COOKIE: &str = "agora_pending";
+const PENDING_PATH: &str = "/login";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthVia {
@@ -41,6 +48,17 @@ impl SignedIn {
         Actor {
             id: self.user.id(),
             role: self.user.role(),
+            totp_enabled: self.user.totp_enabled(),
+        }
+    }
+
+    /// The member changing their own account from this request.
+    pub fn member(&self, req: &HttpRequest) -> Member {
+        Member {
+            user: self.user.id(),
+            username: self.user.username.clone(),
+            session: self.session,
+            ip: client_meta(req).ip,
         }
     }
 }
@@ -171,24 +189,116 @@ pub fn removal_cookie(secure: bool) -> Cookie<'static> {
     cookie
 }
 
+/// The half-login cookie: HttpOnly, only for /login paths, gone after five minutes (the
+/// server forgets it then too).
+pub fn pending_cookie(token: String, secure: bool) -> Cookie<'static> {
+    let mut cookie = base_cookie(PENDING_COOKIE, token, secure);
+    cookie.set_path(PENDING_PATH);
+    cookie.set_max_age(time::Duration::seconds(PENDING_LIFETIME.num_seconds()));
+    cookie
+}
+
+pub fn pending_removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut cookie = base_cookie(PENDING_COOKIE, String::new(), secure);
+    cookie.set_path(PENDING_PATH);
+    cookie.make_removal();
+    cookie
+}
+
 fn csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
     base_cookie(CSRF_COOKIE, token, secure)
 }
 
-/// Where a request came from, for the session list.
+/// Where a request came from, for the session list and the throttle.
 pub fn client_meta(req: &HttpRequest) -> ClientMeta {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all(X_FORWARDED_FOR)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
     ClientMeta {
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        ip: req
+            .peer_addr()
+            .map(|a| client_ip(a.ip(), &forwarded, trusted).to_string()),
     }
+}
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address: the peer, unless the peer is one of our reverse proxies; then the
+/// nearest address in `X-Forwarded-For` that is not one of them. Anything left of that was
+/// written by the client and may be made up, so it is never used; nor is the header when
+/// the peer is not a proxy of ours (any client can send it).
+pub fn client_ip(peer: IpAddr, forwarded_for: &[&str], trusted_proxies: &[IpAddr]) -> IpAddr {
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded_for
+        .iter()
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted_proxies.contains(&ip) {
+                    break;
+                }
+            }
+            // A hop we cannot read: stop at the last address we could.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// Adds a fresh session cookie to a response after login.
 pub fn with_session_cookie(mut res: HttpResponse, token: String, secure: bool) -> HttpResponse {
     let _ = res.add_cookie(&session_cookie(token, secure));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_our_own_proxies() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        let client = ip("203.0.113.9");
+        assert_eq!(client_ip(client, &["198.51.100.1"], &trusted), client);
+        assert_eq!(client_ip(proxy, &["203.0.113.9"], &trusted), client);
+        assert_eq!(
+            client_ip(proxy, &["1.2.3.4, 203.0.113.9, 10.0.0.3"], &trusted),
+            client,
+            "what the client wrote on the left is ignored"
+        );
+        assert_eq!(
+            client_ip(proxy, &["1.2.3.4", "203.0.113.9"], &trusted),
+            client
+        );
+        assert_eq!(client_ip(proxy, &[], &trusted), proxy);
+        assert_eq!(client_ip(proxy, &["garbage"], &trusted), proxy);
+        assert_eq!(
+            client_ip(proxy, &["1.2.3.4", ""], &[]),
+            proxy,
+            "nothing trusted"
+        );
+    }
 }

@@ -53,7 +53,7 @@ pub async fn show(
     let thread = ThreadItem::from(&found.thread);
     let actor = ctx.actor();
     page::ok(&ThreadPage {
-        can_reply: actor.is_some_and(|a| permissions::can_write_in(&a, thread.locked)),
+        can_reply: actor.is_some_and(|a| permissions::can_write_in(&a, thread.locked).is_ok()),
         posts: found
             .posts
             .into_iter()

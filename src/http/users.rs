@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::State;
-use super::page::{self, PageCtx, Stamp, ThreadItem, shows_staff_badge};
+use super::page::{self, PageCtx, Stamp, ThreadItem};
 use crate::db::{threads, users};
+use crate::domain::permissions::shows_staff_badge;
 use crate::domain::user::lookup_key;
 use crate::error::AppError;
 
@@ -37,7 +38,7 @@ pub async fn show(
         .await?;
     page::ok(&ProfilePage {
         ctx,
-        staff: shows_staff_badge(user.role()),
+        staff: shows_staff_badge(user.role(), user.totp_enabled()),
         joined: Stamp::new(user.created_at),
         username: user.username,
         threads: recent.iter().map(ThreadItem::from).collect(),

@@ -1,12 +1,13 @@
 // One member's whole visit to Agora in a real Chromium, driven only through the visible
 // UI: sign up, log out and back in, start a thread in Markdown while watching the live
-// preview, reply, edit the first post, log out. Any console error, uncaught exception,
+// preview, reply, edit the first post, turn on 2FA by the QR code page, log out, log in
+// again with the password and a code, log out. Any console error, uncaught exception,
 // CSP violation or failed same-origin request fails the run even if every step passed.
 //
 // Usage: node journey.mjs BASE_URL SCREENSHOT_PATH
 // tests/web/browser.rs starts the server and runs this; see that file for the setup.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,6 +54,37 @@ const threadBody = [
 const replyBody = 'Same here, it started around **09:00 UTC**.';
 // The edit keeps the Markdown, so the screenshot taken after it still shows every kind.
 const editedBody = `${threadBody}\n\nUpdate: the deposit **arrived** after two hours.`;
+
+/** RFC 4648 base32 (no padding) to bytes, for the TOTP secret the settings page shows. */
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.trim().toUpperCase()) {
+    const index = alphabet.indexOf(c);
+    if (index < 0) {
+      throw new Error(`not base32: ${text}`);
+    }
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The RFC 6238 code (HMAC-SHA-1, 6 digits, 30 s) of `secret` at `unixSeconds`. */
+function totp(secret, unixSeconds) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const number = ((mac[offset] & 0x7f) << 24) | (mac[offset + 1] << 16) | (mac[offset + 2] << 8) | mac[offset + 3];
+  return String(number % 1_000_000).padStart(6, '0');
+}
 
 // Everything the page reports that a working site never should. Filled by the listeners
 // in watch() and checked once the journey is over, so one run reports every problem.
@@ -246,6 +278,41 @@ try {
   await step(`save a screenshot to ${screenshotPath}`, async () => {
     await mkdir(dirname(screenshotPath), { recursive: true });
     await page.screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  let totpSecret = '';
+  await step('turn on 2FA by scanning the QR code on the settings page', async () => {
+    await clickThrough(header.locator('a[href="/settings"]'), at('/settings'));
+    await clickThrough(page.locator('form[action="/settings/totp"] button'), /\/settings\?notice=totp_started/);
+    const qr = page.locator('figure.qr svg');
+    await qr.waitFor();
+    const box = await qr.boundingBox();
+    assert(box && box.width > 100 && box.height > 100, `the QR code is drawn large enough: ${JSON.stringify(box)}`);
+    totpSecret = (await page.locator('.totp-secret').textContent()).trim();
+    const url = await page.locator('a.otpauth-url').getAttribute('href');
+    assert(url.startsWith('otpauth://totp/Agora:') && url.includes(totpSecret), `otpauth URL: ${url}`);
+    await page.screenshot({ path: screenshotPath.replace(/\.png$/, '') + '-2fa-setup.png', fullPage: true });
+    const form = page.locator('form[action="/settings/totp/confirm"]');
+    await form.locator('input[name="code"]').fill(totp(totpSecret, Date.now() / 1000));
+    await clickThrough(form.locator('button'), at('/settings/totp/confirm'));
+    await assertCount(page.locator('.recovery-codes li'), 10, 'recovery codes shown once');
+    await clickThrough(page.locator('a[href="/settings"]').last(), at('/settings'));
+    await page.locator('.totp-on').waitFor();
+  });
+
+  await step('log out, then log in with the password and a code', async () => {
+    await clickThrough(logoutButton, at('/'));
+    await clickThrough(loginLink, at('/login'));
+    const form = page.locator('form[action="/login"]');
+    await form.locator('#username').fill(username);
+    await form.locator('#password').fill(password);
+    await clickThrough(form.locator('button[type="submit"]'), /\/login\/code/);
+    await assertCount(userLink, 0, 'user links while the code is still due');
+    const codeForm = page.locator('form[action="/login/code"]');
+    // The confirming code used this step: the next one (within the allowed skew) is fresh.
+    await codeForm.locator('#code').fill(totp(totpSecret, Date.now() / 1000 + 30));
+    await clickThrough(codeForm.locator('button[type="submit"]'), at('/'));
+    await userLink.filter({ hasText: username }).waitFor();
   });
 
   await step('log out', async () => {

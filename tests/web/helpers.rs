@@ -1,15 +1,18 @@
 //! Spawning a real server (random port, fresh SQLite file) and talking to it like a
 //! browser or an API client would.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use agora::config::{DatabaseUrl, Settings};
 use agora::startup::Application;
-use reqwest::{Client, Response, StatusCode, redirect};
+use diesel::{Connection, SqliteConnection};
+use reqwest::{Client, Method, Response, StatusCode, redirect};
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use totp_rs::{Builder, Secret};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -328,43 +331,253 @@ pub fn problem_fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-impl TestApp {
-    /// Creates an account with a role through the operator's CLI (against this server's
-    /// database file) and returns a bearer token for it.
-    pub async fn account_with_role(&self, username: &str, role: &str) -> String {
-        use std::io::Write;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
-            .arg("--database")
-            .arg(&self.db_path)
-            .args([
-                "user",
-                "create",
-                username,
-                "--role",
-                role,
-                "--password-stdin",
-            ])
-            .env("RUST_LOG", "warn")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("agora runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{PASSWORD}\n").as_bytes())
-            .expect("password written");
-        let out = child.wait_with_output().expect("agora finishes");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let res = self.login(username, PASSWORD).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "login {username}");
-        let body: Value = res.json().await.expect("json");
-        body["token"].as_str().expect("token").to_owned()
+// Two-factor helpers: codes computed here from the secret the server hands out (RFC 6238
+// through totp-rs), clients on other loopback addresses, the operator's CLI.
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+/// The RFC 6238 code (SHA-1, 6 digits, 30 s) of `secret` (base32) at `unix` seconds.
+pub fn code_at(secret: &str, unix: u64) -> String {
+    let secret = Secret::try_from_base32(secret).expect("base32 secret");
+    Builder::new()
+        .with_secret(secret)
+        .build()
+        .expect("a valid TOTP")
+        .generate(unix)
+        .to_string()
+}
+
+/// The code of the current step, and of the next one (accepted too: ±1 step of skew), so a
+/// test can log in twice without waiting 30 seconds.
+pub fn code_now(secret: &str) -> String {
+    code_at(secret, unix_now())
+}
+
+pub fn code_next(secret: &str) -> String {
+    code_at(secret, unix_now() + 30)
+}
+
+/// A well-formed code that is none of the codes valid around now, so it is wrong whatever
+/// step the server is on when it checks it.
+pub fn wrong_code(secret: &str) -> String {
+    let now = unix_now();
+    let valid: Vec<String> = [now - 30, now, now + 30, now + 60]
+        .iter()
+        .map(|t| code_at(secret, *t))
+        .collect();
+    (0..10)
+        .map(|d| format!("{d}{d}{d}{d}{d}{d}"))
+        .find(|c| !valid.contains(c))
+        .expect("ten candidates, four valid codes at most")
+}
+
+pub async fn json_of(res: Response) -> Value {
+    res.json().await.expect("json")
+}
+
+pub async fn api(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Response {
+    app.json(method, path, Some(token), body).await
+}
+
+/// Registers `name`, turns 2FA on through the API; returns (token, secret, recovery codes).
+pub async fn member_with_2fa(app: &TestApp, name: &str) -> (String, String, Vec<String>) {
+    let token = app.member(name).await;
+    let enrol = api(app, Method::POST, "/api/v1/me/totp", &token, None).await;
+    assert_eq!(enrol.status(), StatusCode::OK);
+    let secret = json_of(enrol).await["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let res = api(
+        app,
+        Method::POST,
+        "/api/v1/me/totp/confirm",
+        &token,
+        Some(json!({ "otp": code_now(&secret) })),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "confirm");
+    let codes = json_of(res).await["recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect();
+    (token, secret, codes)
+}
+
+pub async fn login_with(app: &TestApp, name: &str, password: &str, extra: Value) -> Response {
+    let mut body = json!({ "username": name, "password": password });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
     }
+    app.post_json("/api/v1/sessions", None, body).await
+}
+
+pub async fn me(app: &TestApp, token: &str) -> Response {
+    app.json(Method::GET, "/api/v1/me", Some(token), None).await
+}
+
+pub fn set_cookie(res: &Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+pub fn cookie_value(header: &str) -> String {
+    header
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .expect("cookie value")
+}
+
+/// An API client whose requests come from another loopback address, so that throttling
+/// per address can be told apart from throttling per account.
+pub fn client_from(ip: &str) -> Client {
+    Client::builder()
+        .local_address(ip.parse::<IpAddr>().expect("ip"))
+        .redirect(redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+pub async fn login_from(app: &TestApp, client: &Client, body: Value) -> Response {
+    client
+        .post(app.url("/api/v1/sessions"))
+        .json(&body)
+        .send()
+        .await
+        .expect("sent")
+}
+
+/// Goes through the settings page: start enrolment, read the secret off the page, confirm;
+/// returns the secret and the recovery codes shown.
+pub async fn enrol_in_browser(browser: &Browser) -> (String, Vec<String>) {
+    let res = browser.submit("/settings", "/settings/totp", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, page) = browser.page("/settings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        texts(&page, "figure.qr svg").len(),
+        1,
+        "an inline SVG QR code"
+    );
+    let url = texts(&page, "a.otpauth-url").pop().expect("otpauth url");
+    assert!(url.starts_with("otpauth://totp/Agora:"), "{url}");
+    let secret = texts(&page, ".totp-secret").pop().expect("secret");
+    assert!(url.contains(&secret));
+    let res = browser
+        .submit(
+            "/settings",
+            "/settings/totp/confirm",
+            &[("code", &code_now(&secret))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let shown = Html::parse_document(&res.text().await.expect("body"));
+    let codes = texts(&shown, ".recovery-codes li code");
+    assert_eq!(codes.len(), 10);
+    let (_, settings) = browser.page("/settings").await;
+    assert_eq!(texts(&settings, ".totp-on").len(), 1);
+    assert!(
+        texts(&settings, "code").iter().all(|c| !codes.contains(c)),
+        "the codes are shown once only"
+    );
+    (secret, codes)
+}
+
+/// Password step in the browser; returns the answer (a redirect to the code step).
+pub async fn password_step(browser: &Browser, name: &str) -> Response {
+    browser.login(name, PASSWORD).await
+}
+
+pub fn db(app: &TestApp) -> SqliteConnection {
+    SqliteConnection::establish(&app.db_path.to_string_lossy()).expect("open db")
+}
+
+pub fn cli(db: &std::path::Path, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("agora runs");
+    let written = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    // A command that refuses its arguments exits before it reads standard input; writing to
+    // it then fails with a broken pipe, which is not the failure under test.
+    if let Err(e) = written {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
+    let out = child.wait_with_output().expect("agora finishes");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Creates a staff account through the operator's CLI (against this server's database
+/// file), logs in and turns 2FA on, as staff powers need; answers its bearer token.
+pub async fn staff_with_2fa(app: &TestApp, username: &str) -> String {
+    cli(
+        &app.db_path,
+        &[
+            "user",
+            "create",
+            username,
+            "--role",
+            "staff",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let res = app.login(username, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "login {username}");
+    let token = json_of(res).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let enrol = api(app, Method::POST, "/api/v1/me/totp", &token, None).await;
+    let secret = json_of(enrol).await["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let res = api(
+        app,
+        Method::POST,
+        "/api/v1/me/totp/confirm",
+        &token,
+        Some(json!({ "otp": code_now(&secret) })),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "confirm 2FA for {username}");
+    token
 }

@@ -1,6 +1,7 @@
 //! Black-box tests: each starts a real server on a random port with a fresh SQLite file
 //! and talks to it over HTTP, as a browser or an API client would.
 
+mod account_security;
 mod accounts;
 mod bad_input;
 mod browser;
@@ -11,4 +12,7 @@ mod pagination;
 mod search;
 mod sessions;
 mod threads;
+mod throttling;
+mod two_factor;
+mod two_factor_upkeep;
 mod xss;

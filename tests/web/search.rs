@@ -254,7 +254,7 @@ async fn hits_carry_board_badges_and_a_highlighted_sanitised_snippet() {
 async fn search_filters_by_board_and_by_staff_answered() {
     let app = TestApp::spawn().await;
     let member = app.member("filter_member").await;
-    let staff = app.account_with_role("filter_staff", "staff").await;
+    let staff = crate::helpers::staff_with_2fa(&app, "filter_staff").await;
     let mut ids = HashMap::new();
     for board in ["technical-support", "beginners", "trading-issues"] {
         let t = app
@@ -606,7 +606,7 @@ async fn staff_see_the_most_frequent_searches_and_those_that_found_nothing() {
     ] {
         hits_for(&app, &[("q", q)]).await;
     }
-    let staff = app.account_with_role("report_staff", "staff").await;
+    let staff = crate::helpers::staff_with_2fa(&app, "report_staff").await;
     let res = app
         .json(
             reqwest::Method::GET,

@@ -2,6 +2,7 @@
 //! answers. Fields may be added; none is renamed or removed within v1.
 
 pub mod boards;
+pub mod me;
 pub mod moderation;
 pub mod posts;
 pub mod search;
@@ -13,18 +14,29 @@ use actix_web::web;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
-use super::page::shows_staff_badge;
 use super::read;
 use crate::db::boards::Board;
 use crate::db::posts::PostListing;
 use crate::db::threads::ThreadListing;
 use crate::db::users::{Author, User};
+use crate::domain::permissions::shows_staff_badge;
 use crate::i18n::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Each path is a resource, so that a method it does not take is 405, not 404.
     cfg.service(web::resource("/users").post(users::create))
         .service(web::resource("/me").route(read(users::me)))
+        .service(
+            web::resource("/me/totp")
+                .post(me::enrol)
+                .delete(me::disable),
+        )
+        .service(web::resource("/me/totp/confirm").post(me::confirm))
+        .service(web::resource("/me/totp/recovery-codes").post(me::renew_recovery_codes))
+        .service(web::resource("/me/sessions").route(read(me::sessions)))
+        .service(web::resource("/me/sessions/others").delete(me::end_other_sessions))
+        .service(web::resource("/me/sessions/{id}").delete(me::end_session))
+        .service(web::resource("/me/password").put(me::change_password))
         .service(web::resource("/sessions").post(sessions::create))
         .service(web::resource("/sessions/current").delete(sessions::delete_current))
         .service(web::resource("/boards").route(read(boards::index)))
@@ -62,8 +74,8 @@ impl From<&User> for UserJson {
             id: u.id,
             username: u.username.clone(),
             role: u.role().as_str(),
-            staff: shows_staff_badge(u.role()),
-            totp_enabled: false,
+            staff: shows_staff_badge(u.role(), u.totp_enabled()),
+            totp_enabled: u.totp_enabled(),
             created_at: utc(u.created_at),
         }
     }
@@ -101,7 +113,7 @@ impl From<&Author> for AuthorJson {
     fn from(a: &Author) -> Self {
         AuthorJson {
             username: a.username.clone(),
-            staff: shows_staff_badge(a.role()),
+            staff: shows_staff_badge(a.role(), a.totp_enabled()),
         }
     }
 }

@@ -1,10 +1,12 @@
-//! `POST /sessions` (log in, get a bearer token) and `DELETE /sessions/current` (log out).
+//! `POST /sessions` (log in with the password and, for accounts with 2FA, a code; get a
+//! bearer token) and `DELETE /sessions/current` (log out).
 
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::UserJson;
-use crate::actions::accounts;
+use crate::actions::{accounts, login};
+use crate::domain::totp::SecondFactor;
 use crate::error::AppError;
 use crate::http::State;
 use crate::http::extract::{ApiJson, CurrentUser};
@@ -15,6 +17,9 @@ use crate::http::session::client_meta;
 pub struct Login {
     username: String,
     password: String,
+    /// The TOTP code, for accounts with 2FA (or `recovery_code` instead).
+    otp: Option<String>,
+    recovery_code: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -28,11 +33,12 @@ pub async fn create(
     state: State,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<HttpResponse, AppError> {
-    let opened = accounts::login(
-        &state.db,
-        &state.hasher,
+    let second = SecondFactor::from_fields(body.otp.as_deref(), body.recovery_code.as_deref())?;
+    let opened = login::login(
+        &state.auth(),
         &body.username,
         &body.password,
+        second,
         client_meta(&req),
     )
     .await?;
