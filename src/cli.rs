@@ -10,10 +10,11 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::actions::passwords::PasswordHasher;
-use crate::actions::{accounts, reindex, two_factor};
+use crate::actions::{accounts, moderation, reindex, two_factor};
 use crate::config::{DatabaseUrl, Settings};
 use crate::db::Database;
 use crate::demo;
+use crate::domain::moderation::Break;
 use crate::domain::password::Password;
 use crate::domain::secretbox::SecretKey;
 use crate::domain::text;
@@ -48,6 +49,15 @@ enum Command {
     Search(SearchCommand),
     /// Fill the database with realistic demo threads (for benchmarks and demos).
     SeedDemo(SeedArgs),
+    /// Moderation tools.
+    #[command(subcommand)]
+    Mod(ModCommand),
+}
+
+#[derive(Subcommand)]
+enum ModCommand {
+    /// Check the moderation log's hash chain; report the first entry altered or removed.
+    VerifyLog,
 }
 
 #[derive(Args)]
@@ -175,6 +185,7 @@ async fn execute(command: Command, database: DatabaseUrl) -> Result<(), String> 
         }
         Command::Search(SearchCommand::Reindex) => reindex(database),
         Command::SeedDemo(args) => seed_demo(database, args),
+        Command::Mod(ModCommand::VerifyLog) => verify_log(database),
         Command::User(UserCommand::SetRole { name, role }) => {
             let role = Role::parse(&role).map_err(|e| e.to_string())?;
             let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
@@ -204,6 +215,29 @@ fn progress_bar(unit: &str) -> ProgressBar {
     ))
     .unwrap_or_else(|_| ProgressStyle::default_bar());
     ProgressBar::new(0).with_style(style)
+}
+
+fn verify_log(database: DatabaseUrl) -> Result<(), String> {
+    let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let verdict = moderation::verify_log(&mut conn).map_err(|e| describe(&e))?;
+    match verdict.first_break {
+        None => {
+            println!(
+                "the moderation log is intact: {} entries, last hash {}",
+                verdict.checked, verdict.head
+            );
+            Ok(())
+        }
+        Some(Break::Altered { id }) => Err(format!(
+            "entry {id} was altered ({} entries before it are intact)",
+            verdict.checked
+        )),
+        Some(Break::Unlinked { id }) => Err(format!(
+            "entry {id} does not follow the one before it: an entry before it was removed or its link altered ({} entries before it are intact)",
+            verdict.checked
+        )),
+    }
 }
 
 fn reindex(database: DatabaseUrl) -> Result<(), String> {

@@ -4,6 +4,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
+use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::db::DbError;
@@ -45,6 +46,16 @@ pub enum AppError {
     /// A staff power asked for by a staff account without 2FA.
     #[error("staff powers need 2FA")]
     Staff2faRequired,
+    /// A suspended member tried to write; they are told until when and why.
+    #[error("suspended")]
+    Suspended {
+        until: NaiveDateTime,
+        reason: String,
+    },
+    /// A post or title held what looks like a secret (seed phrase, private key, API
+    /// secret). The text itself is neither stored nor logged, nor carried here.
+    #[error("secret detected")]
+    SecretDetected,
     #[error("CSRF token missing or wrong")]
     CsrfRejected,
     #[error("not found")]
@@ -73,9 +84,11 @@ impl AppError {
             | AppError::WrongPassword
             | AppError::LoginExpired => StatusCode::UNAUTHORIZED,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Forbidden | AppError::Staff2faRequired | AppError::CsrfRejected => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden
+            | AppError::Staff2faRequired
+            | AppError::Suspended { .. }
+            | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::SecretDetected => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -99,6 +112,8 @@ impl AppError {
             AppError::RateLimited(_) => "rate_limited",
             AppError::Forbidden => "forbidden",
             AppError::Staff2faRequired => "staff_2fa_required",
+            AppError::Suspended { .. } => "suspended",
+            AppError::SecretDetected => "secret_detected",
             AppError::CsrfRejected => "csrf_failed",
             AppError::NotFound => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
@@ -139,6 +154,12 @@ impl AppError {
             lang.tf(
                 "problem.rate_limited.detail",
                 &[("seconds", &seconds.to_string())],
+            )
+        } else if let AppError::Suspended { until, reason } = self {
+            let until = until.and_utc().format("%Y-%m-%d %H:%M UTC").to_string();
+            lang.tf(
+                "problem.suspended.detail",
+                &[("until", &until), ("reason", reason)],
             )
         } else if errors.is_empty() {
             lang.t(&format!("problem.{code}.detail")).into_owned()
@@ -256,6 +277,7 @@ mod tests {
             "invalid_page",
             "invalid_cursor",
             "invalid_limit",
+            "invalid_filter",
             "bad_request",
         ]
         .into_iter()
@@ -268,6 +290,7 @@ mod tests {
                 "totp_already_enabled",
                 "totp_not_enabled",
                 "totp_not_pending",
+                "already_flagged",
             ]
             .into_iter()
             .map(AppError::Conflict),
@@ -284,6 +307,13 @@ mod tests {
             AppError::RateLimited(90),
             AppError::Forbidden,
             AppError::Staff2faRequired,
+            AppError::Suspended {
+                until: chrono::DateTime::from_timestamp(1_900_000_000, 0)
+                    .map(|t| t.naive_utc())
+                    .unwrap_or_default(),
+                reason: "spam".into(),
+            },
+            AppError::SecretDetected,
             AppError::CsrfRejected,
             AppError::NotFound,
             AppError::MethodNotAllowed,
@@ -299,8 +329,9 @@ mod tests {
             for e in every_kind() {
                 let p = e.problem(lang);
                 let code = e.code();
+                // A missing message comes back as its key path.
                 assert!(
-                    !p.title.contains(code) && !p.title.is_empty(),
+                    !p.title.contains("problem.") && !p.title.is_empty(),
                     "{lang:?} {code} title: {}",
                     p.title
                 );

@@ -2,11 +2,15 @@
 //! transaction (db). Handlers call exactly one of these for a write.
 
 pub mod accounts;
+pub mod flags;
+pub mod guards;
 pub mod login;
+pub mod moderation;
 pub mod passwords;
 pub mod posts;
 pub mod reindex;
 pub mod search;
+pub mod suspensions;
 pub mod threads;
 pub mod throttle;
 pub mod two_factor;

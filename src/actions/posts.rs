@@ -1,6 +1,7 @@
 //! Replying and editing. A reply takes the thread's next number and updates its counters
 //! and the search index in the same transaction, so neither ever disagrees with the posts.
 
+use super::guards;
 use crate::db::posts::{self, NewPost, PostListing};
 use crate::db::{self, Database};
 use crate::db::{search, threads};
@@ -17,10 +18,12 @@ pub async fn reply(
     body: &str,
 ) -> Result<PostListing, AppError> {
     let body = PostBody::parse(body)?;
+    guards::no_secrets(&[body.as_str()])?;
     db.run(move |conn| {
         let html = markdown::render(&body);
         let indexed = text::index_document("", body.as_str());
         db::write_blocking(conn, |conn| {
+            guards::not_suspended(conn, actor)?;
             let thread = threads::row(conn, thread_id)?.ok_or(AppError::NotFound)?;
             if thread.removed_at.is_some() && !actor.has_staff_powers() {
                 return Err(AppError::NotFound);
@@ -53,10 +56,12 @@ pub async fn edit_post(
     body: &str,
 ) -> Result<PostListing, AppError> {
     let body = PostBody::parse(body)?;
+    guards::no_secrets(&[body.as_str()])?;
     db.run(move |conn| {
         let html = markdown::render(&body);
         let indexed = text::index_document("", body.as_str());
         db::write_blocking(conn, |conn| {
+            guards::not_suspended(conn, actor)?;
             let post = posts::row(conn, post_id)?.ok_or(AppError::NotFound)?;
             let thread = threads::row(conn, post.thread_id())?.ok_or(AppError::NotFound)?;
             let hidden = post.removed_at.is_some() || thread.removed_at.is_some();
@@ -81,6 +86,7 @@ pub async fn edit_post(
 /// Renders a body exactly as posting would, storing nothing.
 pub async fn preview(body: &str) -> Result<SanitizedHtml, AppError> {
     let body = PostBody::parse(body)?;
+    guards::no_secrets(&[body.as_str()])?;
     tokio::task::spawn_blocking(move || markdown::render(&body))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))

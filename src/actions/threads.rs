@@ -1,7 +1,7 @@
 //! Starting a thread: the title, the first post (number 0), its search index row and the
 //! board's counter, in one transaction.
 
-use super::all_valid;
+use super::{all_valid, guards};
 use crate::db::posts::{self, NewPost, PostListing};
 use crate::db::threads::{self, NewThread, ThreadListing};
 use crate::db::{self, Database, boards, search};
@@ -18,12 +18,14 @@ pub async fn create_thread(
     body: &str,
 ) -> Result<(ThreadListing, PostListing), AppError> {
     let (title, body) = all_valid(ThreadTitle::parse(title), PostBody::parse(body))?;
+    guards::no_secrets(&[title.as_str(), body.as_str()])?;
     db.run(move |conn| {
         // Rendered and segmented before the write lock is taken, so that other writers
         // do not wait on it.
         let html = markdown::render(&body);
         let indexed = text::index_document(title.as_str(), body.as_str());
         db::write_blocking(conn, |conn| {
+            guards::not_suspended(conn, actor)?;
             let board = boards::by_slug(conn, &board_slug)?.ok_or(AppError::NotFound)?;
             let now = db::now();
             let thread = threads::insert(

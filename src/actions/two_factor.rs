@@ -179,8 +179,9 @@ fn issue_recovery_codes(conn: &mut db::Conn, user: UserId) -> Result<Vec<Recover
 }
 
 /// Checks a signed-in member's current code (or a recovery code) for a change to 2FA
-/// itself, then makes the change, all in one transaction.
-async fn with_current_code<T, F>(
+/// itself or a high-impact staff action (step-up), then makes the change, all in one
+/// transaction: the code is spent only if the change lands.
+pub(super) async fn with_current_code<T, F>(
     auth: &Auth<'_>,
     me: &Member,
     factor: SecondFactor,

@@ -2,6 +2,7 @@
 //! names the schema. Here: the pool, the blocking runner, migrations and first-start seeding.
 
 pub mod boards;
+pub mod moderation;
 pub mod pending_logins;
 pub mod posts;
 pub mod schema;

@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use super::Conn;
 use super::schema::{posts, threads, users};
 use super::users::Author;
-use crate::domain::ids::{PostId, ThreadId};
+use crate::domain::ids::{PostId, ThreadId, UserId};
+use crate::domain::permissions::Reader;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = posts)]
@@ -95,7 +96,7 @@ pub fn page_of_thread(
     conn: &mut Conn,
     thread: ThreadId,
     numbers: Range<i64>,
-    include_removed: bool,
+    reader: Reader,
 ) -> QueryResult<Vec<PostListing>> {
     let mut query = posts::table
         .inner_join(users::table)
@@ -105,8 +106,9 @@ pub fn page_of_thread(
         .filter(posts::number.lt(numbers.end))
         .select(PostListing::as_select())
         .into_boxed();
-    if !include_removed {
-        query = query.filter(posts::removed_at.is_null());
+    if !reader.staff {
+        let own = reader.user.map_or(-1, UserId::get);
+        query = query.filter(posts::removed_at.is_null().or(posts::author_id.eq(own)));
     }
     query.order(posts::number.asc()).load(conn)
 }

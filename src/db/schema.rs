@@ -126,7 +126,39 @@ diesel::joinable!(threads -> users (author_id));
 diesel::joinable!(posts -> threads (thread_id));
 diesel::joinable!(posts -> users (author_id));
 
+diesel::table! {
+    flags (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        member_id -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        resolution -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mod_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> BigInt,
+        action -> Text,
+        target_kind -> Text,
+        target_id -> BigInt,
+        reason -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(flags -> posts (post_id));
+diesel::joinable!(mod_log -> users (actor_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    flags,
+    mod_log,
     users,
     sessions,
     boards,

@@ -10,8 +10,10 @@ use super::boards::{self as board_rows, Board};
 use super::posts::{self, PostListing};
 use super::schema::{boards, threads, users};
 use super::users::Author;
-use crate::domain::ids::{BoardId, ThreadId, UserId};
+use crate::domain::boards::ThreadFilter;
+use crate::domain::ids::{BoardId, PostId, ThreadId, UserId};
 use crate::domain::paging::{self, ActivityCursor};
+use crate::domain::permissions::Reader;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = threads)]
@@ -124,6 +126,7 @@ pub fn board_page(
     board: BoardId,
     after: Option<ActivityCursor>,
     limit: i64,
+    filter: ThreadFilter,
     include_removed: bool,
 ) -> QueryResult<Vec<ThreadListing>> {
     let mut query = threads::table
@@ -136,6 +139,15 @@ pub fn board_page(
     if !include_removed {
         query = query.filter(threads::removed_at.is_null());
     }
+    // Written as the partial indexes of the moderation migration are.
+    query = match filter {
+        ThreadFilter::All => query,
+        ThreadFilter::Unanswered => query
+            .filter(diesel::dsl::not(threads::staff_answered))
+            .filter(threads::accepted_post_id.is_null()),
+        ThreadFilter::StaffAnswered => query.filter(threads::staff_answered),
+        ThreadFilter::Solved => query.filter(threads::accepted_post_id.is_not_null()),
+    };
     if let Some(cursor) = after {
         let at = cursor.last_activity_at;
         query = query.filter(
@@ -201,16 +213,18 @@ pub fn board_listing(
     slug: &str,
     after: Option<ActivityCursor>,
     limit: i64,
+    filter: ThreadFilter,
     include_removed: bool,
 ) -> QueryResult<Option<BoardListing>> {
     let Some(board) = board_rows::by_slug(conn, slug)? else {
         return Ok(None);
     };
-    let pinned = match after {
-        None => pinned_in_board(conn, board.id(), include_removed)?,
-        Some(_) => Vec::new(),
+    // Pinned threads head the unfiltered list; a filtered list is a work queue.
+    let pinned = match (after, filter) {
+        (None, ThreadFilter::All) => pinned_in_board(conn, board.id(), include_removed)?,
+        _ => Vec::new(),
     };
-    let mut threads = board_page(conn, board.id(), after, limit + 1, include_removed)?;
+    let mut threads = board_page(conn, board.id(), after, limit + 1, filter, include_removed)?;
     let next = if threads.len() as i64 > limit {
         threads.truncate(limit as usize);
         threads.last().map(|l| l.thread.cursor())
@@ -229,6 +243,8 @@ pub fn board_listing(
 pub struct ThreadPage {
     pub thread: ThreadListing,
     pub posts: Vec<PostListing>,
+    /// The accepted answer, shown under the question on the first page.
+    pub accepted: Option<PostListing>,
     pub page: i64,
     pub page_count: i64,
 }
@@ -238,22 +254,31 @@ pub fn thread_page(
     conn: &mut Conn,
     id: ThreadId,
     page: i64,
-    include_removed: bool,
+    reader: Reader,
 ) -> QueryResult<Option<ThreadPage>> {
     let Some(thread) = listing(conn, id)? else {
         return Ok(None);
     };
-    if thread.thread.removed_at.is_some() && !include_removed {
+    if thread.thread.removed_at.is_some()
+        && !reader.sees_removed_by(UserId(thread.thread.author_id))
+    {
         return Ok(None);
     }
     let page_count = paging::page_count(thread.thread.post_count);
     if page > page_count {
         return Ok(None);
     }
-    let posts = posts::page_of_thread(conn, id, paging::post_numbers(page), include_removed)?;
+    let posts = posts::page_of_thread(conn, id, paging::post_numbers(page), reader)?;
+    let accepted = match thread.thread.accepted_post_id {
+        Some(answer) if page == 1 => {
+            posts::listing(conn, PostId(answer))?.filter(|p| p.post.removed_at.is_none())
+        }
+        _ => None,
+    };
     Ok(Some(ThreadPage {
         thread,
         posts,
+        accepted,
         page,
         page_count,
     }))

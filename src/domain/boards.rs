@@ -28,3 +28,55 @@ pub const DEFAULT_BOARDS: [DefaultBoard; 3] = [
         description_en: "orders, fees, futures, margin, P2P",
     },
 ];
+
+/// Which threads a board list shows (`?filter=`). "Unanswered" is the staff's work queue:
+/// no staff answer yet and not solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThreadFilter {
+    #[default]
+    All,
+    Unanswered,
+    StaffAnswered,
+    Solved,
+}
+
+impl ThreadFilter {
+    /// The filter named in a URL; `None` for a name we do not know.
+    pub fn parse(raw: Option<&str>) -> Option<Self> {
+        match raw.unwrap_or("") {
+            "" | "all" => Some(ThreadFilter::All),
+            "unanswered" => Some(ThreadFilter::Unanswered),
+            "staff-answered" => Some(ThreadFilter::StaffAnswered),
+            "solved" => Some(ThreadFilter::Solved),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadFilter::All => "all",
+            ThreadFilter::Unanswered => "unanswered",
+            ThreadFilter::StaffAnswered => "staff-answered",
+            ThreadFilter::Solved => "solved",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_round_trip_and_unknown_ones_are_refused() {
+        for f in [
+            ThreadFilter::All,
+            ThreadFilter::Unanswered,
+            ThreadFilter::StaffAnswered,
+            ThreadFilter::Solved,
+        ] {
+            assert_eq!(ThreadFilter::parse(Some(f.as_str())), Some(f));
+        }
+        assert_eq!(ThreadFilter::parse(None), Some(ThreadFilter::All));
+        assert_eq!(ThreadFilter::parse(Some("nope")), None);
+    }
+}

@@ -6,6 +6,7 @@ pub mod boards;
 pub mod content;
 pub mod ids;
 pub mod markdown;
+pub mod moderation;
 pub mod paging;
 pub mod password;
 pub mod permissions;

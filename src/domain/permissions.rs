@@ -54,6 +54,20 @@ impl Actor {
     }
 }
 
+/// Who is reading, as far as removed content goes: staff see it marked, with the reason;
+/// an author sees that their own post was removed, and why; nobody else sees it at all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reader {
+    pub user: Option<UserId>,
+    pub staff: bool,
+}
+
+impl Reader {
+    pub fn sees_removed_by(&self, author: UserId) -> bool {
+        self.staff || self.user == Some(author)
+    }
+}
+
 /// Authors edit their own posts; staff (with 2FA) edit any post.
 pub fn can_edit_post(actor: &Actor, author: UserId) -> Result<(), Denied> {
     if actor.id == author {

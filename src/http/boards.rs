@@ -9,6 +9,7 @@ use super::page::{self, PageCtx, ThreadItem};
 use super::session::Viewer;
 use crate::db::boards::{self, Board};
 use crate::db::threads;
+use crate::domain::boards::ThreadFilter;
 use crate::domain::paging::{ActivityCursor, THREADS_PER_PAGE};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -62,11 +63,41 @@ pub struct BoardPage {
     pub threads: Vec<ThreadItem>,
     pub next: Option<String>,
     pub first_page: bool,
+    pub filter: ThreadFilter,
+}
+
+impl BoardPage {
+    /// The board's URL with this page's filter (and, for "older", a cursor).
+    pub fn url(&self, after: Option<&str>) -> String {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if self.filter != ThreadFilter::All {
+            pairs.push(("filter", self.filter.as_str()));
+        }
+        if let Some(cursor) = after {
+            pairs.push(("after", cursor));
+        }
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        if query.is_empty() {
+            format!("/b/{}", self.board.slug)
+        } else {
+            format!("/b/{}?{query}", self.board.slug)
+        }
+    }
+
+    pub fn filters(&self) -> [ThreadFilter; 4] {
+        [
+            ThreadFilter::All,
+            ThreadFilter::Unanswered,
+            ThreadFilter::StaffAnswered,
+            ThreadFilter::Solved,
+        ]
+    }
 }
 
 #[derive(Deserialize)]
 pub struct BoardQuery {
     after: Option<String>,
+    filter: Option<String>,
 }
 
 pub async fn show(
@@ -82,13 +113,22 @@ pub async fn show(
         }
         None => None,
     };
+    let filter = ThreadFilter::parse(query.filter.as_deref())
+        .ok_or(AppError::BadRequest("invalid_filter"))?;
     let include_removed = viewer.sees_removed();
     let slug = slug.into_inner();
     let listing = state
         .db
         .run(move |conn| {
-            threads::board_listing(conn, &slug, after, THREADS_PER_PAGE, include_removed)
-                .map_err(AppError::from)
+            threads::board_listing(
+                conn,
+                &slug,
+                after,
+                THREADS_PER_PAGE,
+                filter,
+                include_removed,
+            )
+            .map_err(AppError::from)
         })
         .await?
         .ok_or(AppError::NotFound)?;
@@ -98,6 +138,7 @@ pub async fn show(
         threads: listing.threads.iter().map(ThreadItem::from).collect(),
         next: listing.next.map(|c| c.encode()),
         first_page: after.is_none(),
+        filter,
         ctx,
     })
 }

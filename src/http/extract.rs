@@ -114,6 +114,14 @@ impl FromRequest for Viewer {
 }
 
 impl Viewer {
+    /// The reader, as far as removed content goes (see `permissions::Reader`).
+    pub fn reader(&self) -> crate::domain::permissions::Reader {
+        crate::domain::permissions::Reader {
+            user: self.signed_in.as_ref().map(|s| s.user.id()),
+            staff: self.sees_removed(),
+        }
+    }
+
     /// Whether this reader sees removed content (staff, marked as removed).
     pub fn sees_removed(&self) -> bool {
         self.signed_in

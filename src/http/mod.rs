@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use actix_web::{FromRequest, Handler, HttpResponse, Responder, Route, guard, web};
 
+use self::moderation::{accounts as mod_accounts, threads as mod_threads};
 use crate::actions::Auth;
 use crate::actions::passwords::PasswordHasher;
 use crate::actions::search::QueryLog;
@@ -111,6 +112,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/settings/sessions/{id}/logout").post(settings::end_session))
         .service(web::resource("/u/{username}").route(read(users::show)))
+        .service(web::resource("/t/{id}/pin").post(mod_threads::pin))
+        .service(web::resource("/t/{id}/unpin").post(mod_threads::unpin))
+        .service(web::resource("/t/{id}/lock").post(mod_threads::lock))
+        .service(web::resource("/t/{id}/unlock").post(mod_threads::unlock))
+        .service(
+            web::resource("/t/{id}/remove")
+                .route(read(mod_threads::remove_thread_form))
+                .post(mod_threads::remove_thread),
+        )
+        .service(
+            web::resource("/t/{id}/restore")
+                .route(read(mod_threads::restore_thread_form))
+                .post(mod_threads::restore_thread),
+        )
+        .service(
+            web::resource("/t/{id}/move")
+                .route(read(mod_threads::move_form))
+                .post(mod_threads::move_thread),
+        )
+        .service(web::resource("/t/{id}/accept").post(threads::accept))
+        .service(web::resource("/t/{id}/unaccept").post(threads::unaccept))
+        .service(
+            web::resource("/p/{id}/remove")
+                .route(read(mod_threads::remove_post_form))
+                .post(mod_threads::remove_post),
+        )
+        .service(
+            web::resource("/p/{id}/restore")
+                .route(read(mod_threads::restore_post_form))
+                .post(mod_threads::restore_post),
+        )
+        .service(
+            web::resource("/p/{id}/flag")
+                .route(read(posts::flag_form))
+                .post(posts::flag),
+        )
+        .service(web::resource("/mod/flags/{id}/resolve").post(moderation::resolve_flag))
+        .service(web::resource("/u/{username}/suspend").post(mod_accounts::suspend))
+        .service(web::resource("/u/{username}/unsuspend").post(mod_accounts::lift))
+        .service(web::resource("/u/{username}/role").post(mod_accounts::set_role))
         .service(web::resource("/search").route(read(search::show)))
         .service(web::resource("/mod").route(read(moderation::index)))
         .service(web::resource("/static/{file}").route(read(assets::serve)))

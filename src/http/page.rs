@@ -25,6 +25,8 @@ use crate::i18n::Lang;
 pub struct NavUser {
     pub username: String,
     pub actor: Actor,
+    /// A running suspension: until when (as shown) and why.
+    pub suspension: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,16 @@ impl PageCtx {
             user: viewer.signed_in.as_ref().map(|s| NavUser {
                 username: s.user.username.clone(),
                 actor: s.actor(),
+                suspension: s
+                    .user
+                    .suspended_until
+                    .filter(|until| *until > crate::db::now())
+                    .map(|until| {
+                        (
+                            Stamp::new(until).text,
+                            s.user.suspension_reason.clone().unwrap_or_default(),
+                        )
+                    }),
             }),
             staff_needs_2fa: viewer
                 .signed_in
@@ -74,6 +86,16 @@ impl PageCtx {
     /// A message with a `%{count}` placeholder.
     pub fn count(&self, key: &str, count: impl std::fmt::Display) -> String {
         self.lang.tf(key, &[("count", &count.to_string())])
+    }
+
+    /// Whether the reader has staff powers (moderation controls show).
+    pub fn staff(&self) -> bool {
+        self.actor().is_some_and(|a| a.has_staff_powers())
+    }
+
+    /// The reader's running suspension, as (until, reason).
+    pub fn suspension(&self) -> Option<&(String, String)> {
+        self.user.as_ref().and_then(|u| u.suspension.as_ref())
     }
 
     pub fn signed_in(&self) -> bool {
@@ -153,6 +175,8 @@ pub struct ThreadItem {
     pub pinned: bool,
     pub locked: bool,
     pub removed: bool,
+    pub removed_reason: Option<String>,
+    pub author_id: i64,
     pub staff_answered: bool,
     pub solved: bool,
 }
@@ -174,6 +198,8 @@ impl From<&ThreadListing> for ThreadItem {
             pinned: t.pinned_at.is_some(),
             locked: t.locked_at.is_some(),
             removed: t.removed_at.is_some(),
+            removed_reason: t.removed_reason.clone(),
+            author_id: t.author_id,
             staff_answered: t.staff_answered,
             solved: t.accepted_post_id.is_some(),
         }
@@ -186,11 +212,15 @@ pub struct PostItem {
     pub id: i64,
     pub number: i64,
     pub author: String,
+    pub author_id: i64,
     pub author_staff: bool,
     pub body: SanitizedHtml,
     pub created: Stamp,
     pub edited: Option<Stamp>,
     pub removed: bool,
+    /// Why staff removed it (shown to staff, and to its author instead of the text).
+    pub removed_reason: Option<String>,
+    pub accepted: bool,
     pub can_edit: bool,
 }
 
@@ -203,11 +233,15 @@ impl PostItem {
             number: p.number,
             author_staff: shows_staff_badge(l.author.role(), l.author.totp_enabled()),
             author: l.author.username,
+            author_id: p.author_id,
             body: SanitizedHtml::from_trusted_storage(p.body_html),
             created: Stamp::new(p.created_at),
             edited: p.edited_at.map(Stamp::new),
             removed: p.removed_at.is_some(),
-            can_edit: viewer.is_some_and(|a| permissions::can_edit_post(&a, author_id).is_ok()),
+            removed_reason: p.removed_reason,
+            accepted: l.thread_accepted_post_id == Some(p.id),
+            can_edit: p.removed_at.is_none()
+                && viewer.is_some_and(|a| permissions::can_edit_post(&a, author_id).is_ok()),
         }
     }
 }
@@ -274,15 +308,32 @@ mod tests {
     }
 }
 
-/// The messages of a validation error, for showing a form again; any other error passes
-/// through to the error page.
+/// The messages of an error a compose form can explain (validation, a secret in the
+/// text, a suspension, a locked thread), for showing the form again; any other error
+/// passes through to the error page.
 pub fn form_errors(error: AppError, lang: Lang) -> Result<Vec<String>, AppError> {
     match error {
         AppError::Validation(violations) => Ok(violations
             .iter()
             .map(|v| crate::error::FieldProblem::new(v, lang).message)
             .collect()),
+        AppError::SecretDetected
+        | AppError::Suspended { .. }
+        | AppError::Conflict("thread_locked") => Ok(vec![error.problem(lang).detail]),
         other => Err(other),
+    }
+}
+
+impl Draft {
+    /// Notes why a submit was refused. Text that holds a secret is not sent back: the
+    /// member writes it again without the secret.
+    pub fn refused(&mut self, error: AppError, lang: Lang) -> Result<(), AppError> {
+        if matches!(error, AppError::SecretDetected) {
+            self.title.clear();
+            self.body.clear();
+        }
+        self.errors = form_errors(error, lang)?;
+        Ok(())
     }
 }
 
@@ -335,4 +386,36 @@ pub struct Draft {
     pub body: String,
     pub preview: Option<SanitizedHtml>,
     pub errors: Vec<String>,
+}
+
+/// A step before a consequential action (remove, restore, move, flag): what will happen,
+/// the reason to give, and the button. Shared by the pages that ask for one.
+#[derive(askama::Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub ctx: PageCtx,
+    pub heading: String,
+    pub explanation: String,
+    /// Where the form posts.
+    pub action: String,
+    pub submit: String,
+    /// Where "cancel" goes.
+    pub back: String,
+    pub ask_reason: bool,
+    /// Boards to move to; empty when the action is not a move.
+    pub boards: Vec<(String, String)>,
+    /// Refusals of an earlier submit.
+    pub errors: Vec<String>,
+}
+
+impl PageCtx {
+    /// The notice a suspended member sees wherever they would write.
+    pub fn suspension_notice(&self) -> Option<String> {
+        self.suspension().map(|(until, reason)| {
+            self.tf(
+                "moderation.suspended_notice",
+                &[("until", until), ("reason", reason)],
+            )
+        })
+    }
 }

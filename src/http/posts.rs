@@ -10,12 +10,13 @@ use super::State;
 use super::extract::{CurrentUser, HtmlForm};
 use super::page::{self, Draft, PageCtx, ThreadItem};
 use super::session::Viewer;
-use crate::actions::posts as post_actions;
+use crate::actions::{flags, posts as post_actions};
 use crate::db::posts::PostListing;
 use crate::db::{posts, threads};
 use crate::domain::ids::{PostId, ThreadId, UserId};
 use crate::domain::{paging, permissions};
 use crate::error::AppError;
+use crate::http::moderation::threads::{confirm_page, refused};
 
 #[derive(Deserialize)]
 pub struct BodyForm {
@@ -81,13 +82,13 @@ where
     let status = if form.preview.is_some() {
         match post_actions::preview(&draft.body).await {
             Ok(html) => draft.preview = Some(html),
-            Err(e) => draft.errors = page::form_errors(e, ctx.lang)?,
+            Err(e) => draft.refused(e, ctx.lang)?,
         }
         StatusCode::OK
     } else {
         match submit.await {
             Ok(post) => return Ok(page::redirect(&permalink(&post))),
-            Err(e) => draft.errors = page::form_errors(e, ctx.lang)?,
+            Err(e) => draft.refused(e, ctx.lang)?,
         }
         StatusCode::UNPROCESSABLE_ENTITY
     };
@@ -198,4 +199,50 @@ pub async fn update(
         submit,
     )
     .await
+}
+
+/// The step before flagging: what flags are for, and the reason to give.
+pub async fn flag_form(
+    ctx: PageCtx,
+    _: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let confirm = confirm_page(
+        ctx,
+        "flag_post",
+        format!("/p/{id}/flag"),
+        format!("/p/{id}"),
+        Vec::new(),
+    );
+    page::ok(&confirm)
+}
+
+#[derive(Deserialize)]
+pub struct FlagForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn flag(
+    ctx: PageCtx,
+    CurrentUser(me): CurrentUser,
+    state: State,
+    id: web::Path<i64>,
+    HtmlForm(form): HtmlForm<FlagForm>,
+) -> Result<HttpResponse, AppError> {
+    match flags::flag_post(&state.db, me.actor(), PostId(*id), &form.reason).await {
+        Ok(()) | Err(AppError::Conflict("already_flagged")) => {
+            Ok(page::redirect(&format!("/p/{id}")))
+        }
+        Err(e) => refused(
+            confirm_page(
+                ctx,
+                "flag_post",
+                format!("/p/{id}/flag"),
+                format!("/p/{id}"),
+                Vec::new(),
+            ),
+            e,
+        ),
+    }
 }

@@ -10,9 +10,9 @@ use super::boards::BoardItem;
 use super::extract::{CurrentUser, HtmlForm};
 use super::page::{self, Draft, PageCtx, Pager, PostItem, ThreadItem};
 use super::session::Viewer;
-use crate::actions::{posts as post_actions, search, threads as thread_actions};
+use crate::actions::{moderation, posts as post_actions, search, threads as thread_actions};
 use crate::db::{boards, threads};
-use crate::domain::ids::ThreadId;
+use crate::domain::ids::{PostId, ThreadId};
 use crate::domain::{paging, permissions};
 use crate::error::AppError;
 
@@ -22,9 +22,24 @@ pub struct ThreadPage {
     pub ctx: PageCtx,
     pub thread: ThreadItem,
     pub posts: Vec<PostItem>,
+    /// The accepted answer, shown right under the question on the first page.
+    pub accepted: Option<PostItem>,
     pub pager: Pager,
     /// Whether the reader may reply here (signed in, and the thread open to them).
     pub can_reply: bool,
+    /// Whether the reader may mark a reply as the answer (the thread's author, or staff).
+    pub can_accept: bool,
+}
+
+impl ThreadPage {
+    /// Whether the reader may flag this post (a member, not its author, not suspended).
+    pub fn can_flag(&self, post: &PostItem) -> bool {
+        self.ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.actor.id.get() != post.author_id && u.suspension.is_none())
+            && !post.removed
+    }
 }
 
 #[derive(Deserialize)]
@@ -42,18 +57,23 @@ pub async fn show(
     let page =
         paging::parse_page(query.page.as_deref()).ok_or(AppError::BadRequest("invalid_page"))?;
     let id = ThreadId(id.into_inner());
-    let include_removed = viewer.sees_removed();
+    let reader = viewer.reader();
     let found = state
         .db
-        .run(move |conn| {
-            threads::thread_page(conn, id, page, include_removed).map_err(AppError::from)
-        })
+        .run(move |conn| threads::thread_page(conn, id, page, reader).map_err(AppError::from))
         .await?
         .ok_or(AppError::NotFound)?;
     let thread = ThreadItem::from(&found.thread);
     let actor = ctx.actor();
+    let writes = actor.is_some_and(|a| permissions::can_write_in(&a, thread.locked).is_ok())
+        && ctx.suspension().is_none()
+        && !thread.removed;
+    let can_accept = actor.is_some_and(|a| a.id.get() == thread.author_id || a.has_staff_powers())
+        && !thread.removed;
     page::ok(&ThreadPage {
-        can_reply: actor.is_some_and(|a| permissions::can_write_in(&a, thread.locked).is_ok()),
+        can_reply: writes,
+        can_accept,
+        accepted: found.accepted.map(|p| PostItem::new(p, actor)),
         posts: found
             .posts
             .into_iter()
@@ -125,7 +145,7 @@ pub async fn create(
     let status = if form.preview.is_some() {
         match post_actions::preview(&draft.body).await {
             Ok(html) => draft.preview = Some(html),
-            Err(e) => draft.errors = page::form_errors(e, ctx.lang)?,
+            Err(e) => draft.refused(e, ctx.lang)?,
         }
         StatusCode::OK
     } else {
@@ -139,7 +159,7 @@ pub async fn create(
         .await
         {
             Ok((thread, _)) => return Ok(page::redirect(&format!("/t/{}", thread.thread.id))),
-            Err(e) => draft.errors = page::form_errors(e, ctx.lang)?,
+            Err(e) => draft.refused(e, ctx.lang)?,
         }
         StatusCode::UNPROCESSABLE_ENTITY
     };
@@ -155,4 +175,35 @@ pub async fn create(
             similar,
         },
     )
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    post_id: i64,
+}
+
+/// The thread's author (or staff) marks a reply as the answer.
+pub async fn accept(
+    CurrentUser(me): CurrentUser,
+    state: State,
+    id: web::Path<i64>,
+    HtmlForm(form): HtmlForm<AcceptForm>,
+) -> Result<HttpResponse, AppError> {
+    moderation::set_accepted(
+        &state.db,
+        me.actor(),
+        ThreadId(*id),
+        Some(PostId(form.post_id)),
+    )
+    .await?;
+    Ok(page::redirect(&format!("/t/{}", *id)))
+}
+
+pub async fn unaccept(
+    CurrentUser(me): CurrentUser,
+    state: State,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    moderation::set_accepted(&state.db, me.actor(), ThreadId(*id), None).await?;
+    Ok(page::redirect(&format!("/t/{}", *id)))
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{BoardJson, PostJson, ThreadSummaryJson};
 use crate::actions::threads as thread_actions;
 use crate::db::{boards, threads};
+use crate::domain::boards::ThreadFilter;
 use crate::domain::paging::{ActivityCursor, MAX_THREADS_PER_REQUEST, THREADS_PER_PAGE};
 use crate::error::AppError;
 use crate::http::State;
@@ -34,6 +35,7 @@ pub async fn index(state: State, viewer: Viewer) -> Result<HttpResponse, AppErro
 pub struct ListQuery {
     cursor: Option<String>,
     limit: Option<String>,
+    filter: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -42,7 +44,8 @@ struct ThreadList {
     next_cursor: Option<String>,
 }
 
-/// Pinned threads come first, on the first page only; then by last activity.
+/// Pinned threads come first, on the first page of the unfiltered list only; then by
+/// last activity. `?filter=unanswered|staff-answered|solved` narrows the list.
 pub async fn threads(
     state: State,
     viewer: Viewer,
@@ -63,12 +66,14 @@ pub async fn threads(
             .filter(|l| (1..=MAX_THREADS_PER_REQUEST).contains(l))
             .ok_or(AppError::BadRequest("invalid_limit"))?,
     };
+    let filter = ThreadFilter::parse(query.filter.as_deref())
+        .ok_or(AppError::BadRequest("invalid_filter"))?;
     let include_removed = viewer.sees_removed();
     let slug = slug.into_inner();
     let listing = state
         .db
         .run(move |conn| {
-            threads::board_listing(conn, &slug, after, limit, include_removed)
+            threads::board_listing(conn, &slug, after, limit, filter, include_removed)
                 .map_err(AppError::from)
         })
         .await?

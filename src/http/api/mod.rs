@@ -51,7 +51,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/preview").post(posts::preview))
         .service(web::resource("/search").route(read(search::index)))
         .service(web::resource("/search/similar").route(read(search::similar)))
-        .service(web::resource("/mod/search-report").route(read(moderation::search_report)));
+        .service(
+            web::resource("/threads/{id}/pin")
+                .put(moderation::pin)
+                .delete(moderation::unpin),
+        )
+        .service(
+            web::resource("/threads/{id}/lock")
+                .put(moderation::lock)
+                .delete(moderation::unlock),
+        )
+        .service(web::resource("/threads/{id}/remove").post(moderation::remove_thread))
+        .service(web::resource("/threads/{id}/restore").post(moderation::restore_thread))
+        .service(web::resource("/threads/{id}/move").post(moderation::move_thread))
+        .service(
+            web::resource("/threads/{id}/accepted")
+                .put(moderation::accept)
+                .delete(moderation::unaccept),
+        )
+        .service(web::resource("/posts/{id}/remove").post(moderation::remove_post))
+        .service(web::resource("/posts/{id}/restore").post(moderation::restore_post))
+        .service(web::resource("/posts/{id}/flags").post(moderation::flag))
+        .service(web::resource("/mod/flags").route(read(moderation::flag_queue)))
+        .service(web::resource("/mod/flags/{id}/resolve").post(moderation::resolve_flag))
+        .service(web::resource("/mod/log").route(read(moderation::log)))
+        .service(web::resource("/mod/search-report").route(read(moderation::search_report)))
+        .service(
+            web::resource("/users/{username}/suspension")
+                .post(users::suspend)
+                .delete(users::lift_suspension),
+        )
+        .service(web::resource("/users/{username}/role").put(users::set_role));
 }
 
 fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -66,6 +96,11 @@ pub struct UserJson {
     pub staff: bool,
     pub totp_enabled: bool,
     pub created_at: DateTime<Utc>,
+    /// While a suspension runs: until when, and why (shown to the member and to staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspension_reason: Option<String>,
 }
 
 impl From<&User> for UserJson {
@@ -77,6 +112,15 @@ impl From<&User> for UserJson {
             staff: shows_staff_badge(u.role(), u.totp_enabled()),
             totp_enabled: u.totp_enabled(),
             created_at: utc(u.created_at),
+            // A suspension that has run out is no longer news.
+            suspended_until: u
+                .suspended_until
+                .filter(|until| *until > crate::db::now())
+                .map(utc),
+            suspension_reason: u
+                .suspended_until
+                .filter(|until| *until > crate::db::now())
+                .and(u.suspension_reason.clone()),
         }
     }
 }
@@ -133,6 +177,9 @@ pub struct ThreadSummaryJson {
     pub staff_answered: bool,
     pub solved: bool,
     pub accepted_post_id: Option<i64>,
+    /// Why staff removed it; only staff and the thread's author ever see a removed thread.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_reason: Option<String>,
 }
 
 impl From<&ThreadListing> for ThreadSummaryJson {
@@ -152,6 +199,7 @@ impl From<&ThreadListing> for ThreadSummaryJson {
             staff_answered: t.staff_answered,
             solved: t.accepted_post_id.is_some(),
             accepted_post_id: t.accepted_post_id,
+            removed_reason: t.removed_reason.clone(),
         }
     }
 }
@@ -166,7 +214,19 @@ pub struct PostJson {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub removed: bool,
+    /// Why staff removed it; only staff and the post's author ever see a removed post.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_reason: Option<String>,
     pub accepted: bool,
+}
+
+impl PostJson {
+    /// A post as staff see it: removed ones whole, marked, with the reason.
+    pub fn for_staff(l: &PostListing) -> Self {
+        let mut json = PostJson::from(l);
+        json.body_html = l.post.body_html.clone();
+        json
+    }
 }
 
 impl From<&PostListing> for PostJson {
@@ -177,10 +237,17 @@ impl From<&PostListing> for PostJson {
             thread_id: p.thread_id,
             number: p.number,
             author: AuthorJson::from(&l.author),
-            body_html: p.body_html.clone(),
+            // Besides staff, only the author sees a removed post: that it was removed, and
+            // why, not the text again.
+            body_html: if p.removed_at.is_some() {
+                String::new()
+            } else {
+                p.body_html.clone()
+            },
             created_at: utc(p.created_at),
             edited_at: p.edited_at.map(utc),
             removed: p.removed_at.is_some(),
+            removed_reason: p.removed_reason.clone(),
             accepted: l.accepted(),
         }
     }

@@ -36,17 +36,26 @@ pub async fn show(
     let page =
         paging::parse_page(query.page.as_deref()).ok_or(AppError::BadRequest("invalid_page"))?;
     let id = ThreadId(id.into_inner());
-    let include_removed = viewer.sees_removed();
+    let reader = viewer.reader();
+    let staff = reader.staff;
     let found = state
         .db
-        .run(move |conn| {
-            threads::thread_page(conn, id, page, include_removed).map_err(AppError::from)
-        })
+        .run(move |conn| threads::thread_page(conn, id, page, reader).map_err(AppError::from))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(json::ok(&ThreadPageJson {
         thread: ThreadSummaryJson::from(&found.thread),
-        posts: found.posts.iter().map(PostJson::from).collect(),
+        posts: found
+            .posts
+            .iter()
+            .map(|p| {
+                if staff {
+                    PostJson::for_staff(p)
+                } else {
+                    PostJson::from(p)
+                }
+            })
+            .collect(),
         page: found.page,
         page_count: found.page_count,
     }))
