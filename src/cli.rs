@@ -20,7 +20,7 @@ use crate::domain::secretbox::SecretKey;
 use crate::domain::text;
 use crate::domain::throttle::LoginThrottle;
 use crate::domain::user::{Role, Username};
-use crate::startup::Application;
+use crate::startup::{self, Application};
 
 #[derive(Parser)]
 #[command(name = "agora", version, about = "A help-centre forum")]
@@ -77,6 +77,10 @@ struct SeedArgs {
     /// The same seed gives the same forum.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// The key that seals the demo staff's 2FA secrets: the server's (default: the key file
+    /// beside the database, created if missing).
+    #[arg(long, env = "AGORA_TOTP_KEY", hide_env_values = true)]
+    totp_key: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -264,11 +268,16 @@ fn seed_demo(database: DatabaseUrl, args: SeedArgs) -> Result<(), String> {
         seed: args.seed,
         ..defaults
     };
+    let configured = match args.totp_key.as_deref() {
+        Some(raw) => Some(SecretKey::parse(raw).map_err(|e| format!("AGORA_TOTP_KEY: {e}"))?),
+        None => None,
+    };
     let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
+    let key = startup::load_totp_key(configured.as_ref(), &database).map_err(|e| e.to_string())?;
     let mut conn = db.get().map_err(|e| e.to_string())?;
     text::warm_up();
     let bar = progress_bar("posts");
-    let report = demo::seed(&mut conn, &plan, |done, total| {
+    let report = demo::seed(&mut conn, &plan, &key, |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })

@@ -13,8 +13,10 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::actions::passwords::PasswordHasher;
 use crate::actions::search::QueryLog;
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 use crate::db::{Database, OpenError};
+use crate::domain::links::LinkPolicy;
+use crate::domain::names::NameRules;
 use crate::domain::secretbox::SecretKey;
 use crate::domain::text;
 use crate::error::AppError;
@@ -64,6 +66,8 @@ impl Application {
             hasher: PasswordHasher::for_this_machine(),
             search_log: search_log.clone(),
             secret_key,
+            links: Arc::new(LinkPolicy::new(&settings.link_allowlist)),
+            names: Arc::new(NameRules::new(&settings.protected_names)),
             settings,
         };
         let server = serve(listener, state).map_err(|source| StartupError::Listen {
@@ -102,16 +106,21 @@ impl Application {
     }
 }
 
+fn totp_key(settings: &Settings) -> Result<SecretKey, StartupError> {
+    load_totp_key(settings.totp_key.as_ref(), &settings.database)
+}
+
 /// The configured TOTP key, else the one in the key file beside the database, else a new
 /// one written there (mode 0600, never overwritten: losing it loses every enrolled secret).
-fn totp_key(settings: &Settings) -> Result<SecretKey, StartupError> {
-    if let Some(key) = &settings.totp_key {
+/// The CLI commands that seal secrets find the key the same way the server does.
+pub fn load_totp_key(
+    configured: Option<&SecretKey>,
+    database: &DatabaseUrl,
+) -> Result<SecretKey, StartupError> {
+    if let Some(key) = configured {
         return Ok(key.clone());
     }
-    let path = settings
-        .database
-        .key_file()
-        .ok_or(StartupError::KeyRequired)?;
+    let path = database.key_file().ok_or(StartupError::KeyRequired)?;
     let failed = |reason: String| StartupError::KeyFile {
         path: path.display().to_string(),
         reason,

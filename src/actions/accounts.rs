@@ -10,6 +10,7 @@ use crate::db::sessions::{self, ActiveSession, NewSession};
 use crate::db::users::{self, NewUser, User};
 use crate::db::{self, Database, pending_logins};
 use crate::domain::ids::{SessionId, UserId};
+use crate::domain::names::NameRules;
 use crate::domain::password::Password;
 use crate::domain::token;
 use crate::domain::user::{Role, Username, lookup_key};
@@ -45,14 +46,21 @@ fn taken_if_unique(e: DieselError) -> AppError {
     }
 }
 
-/// Creates a member account.
+/// Creates a member account; names that impersonate staff or a protected brand are
+/// refused here (the operator's CLI may still give them to staff).
 pub async fn register(
     db: &Database,
     hasher: &PasswordHasher,
+    names: &NameRules,
     username: &str,
     password: &str,
 ) -> Result<User, AppError> {
-    let name = Username::parse(username);
+    let name = Username::parse(username).and_then(|n| {
+        names
+            .check(n.as_str())
+            .map_err(|why| why.violation())
+            .map(|()| n)
+    });
     let pw = match &name {
         Ok(n) => Password::parse(password, n.as_str()),
         Err(_) => Password::parse(password, username),
@@ -187,11 +195,12 @@ pub fn set_role_blocking(
 pub async fn sign_up(
     db: &Database,
     hasher: &PasswordHasher,
+    names: &NameRules,
     username: &str,
     password: &str,
     meta: ClientMeta,
 ) -> Result<NewSessionTokens, AppError> {
-    let user = register(db, hasher, username, password).await?;
+    let user = register(db, hasher, names, username, password).await?;
     db.write(move |conn| open_session_in(conn, user, &meta))
         .await
 }

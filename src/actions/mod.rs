@@ -17,9 +17,12 @@ pub mod two_factor;
 
 use passwords::PasswordHasher;
 
+use std::sync::Arc;
+
 use crate::db::Database;
 use crate::domain::Violation;
 use crate::domain::ids::{SessionId, UserId};
+use crate::domain::links::LinkPolicy;
 use crate::domain::secretbox::SecretKey;
 use crate::domain::throttle::{LoginThrottle, Scope, address_key};
 use crate::error::AppError;
@@ -32,6 +35,14 @@ pub struct Auth<'a> {
     /// Seals and opens TOTP secrets.
     pub key: &'a SecretKey,
     pub throttle: &'a LoginThrottle,
+}
+
+/// What publishing posts needs besides the database: the rules for links.
+#[derive(Clone, Copy)]
+pub struct Publish<'a> {
+    pub db: &'a Database,
+    /// The exchange's own domains; other members' links go through the interstitial.
+    pub links: &'a Arc<LinkPolicy>,
 }
 
 /// A signed-in member changing their own account.

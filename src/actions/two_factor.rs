@@ -106,6 +106,21 @@ pub async fn enrol(auth: &Auth<'_>, me: &Member) -> Result<Enrolment, AppError> 
         .await
 }
 
+/// Turns 2FA on for `user` with a fresh random secret that is shown to nobody, inside the
+/// caller's transaction (demo staff accounts: display-only staff).
+pub(crate) fn enrol_unheld(
+    conn: &mut db::Conn,
+    key: &SecretKey,
+    user: UserId,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    let secret = TotpSecret::generate();
+    let sealed = key.seal(secret.as_bytes(), &seal_context(user));
+    factors::replace(conn, user, &sealed, now)?;
+    users::set_totp_enabled(conn, user, Some(now))?;
+    Ok(())
+}
+
 /// The enrolment waiting for its first code, if any (for showing the QR code again).
 pub async fn pending_enrolment(
     auth: &Auth<'_>,

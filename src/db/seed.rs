@@ -141,7 +141,8 @@ pub fn recount_threads(conn: &mut Conn, from_id: i64) -> QueryResult<usize> {
                           AND posts.removed_at IS NULL), threads.created_at), \
            staff_answered = EXISTS (SELECT 1 FROM posts JOIN users ON users.id = posts.author_id \
                           WHERE posts.thread_id = threads.id AND posts.number > 0 \
-                          AND posts.removed_at IS NULL AND users.role IN ('staff', 'admin')) \
+                          AND posts.removed_at IS NULL AND users.role IN ('staff', 'admin') \
+                          AND users.totp_enabled_at IS NOT NULL) \
          WHERE threads.id >= ?",
     )
     .bind::<BigInt, _>(from_id)

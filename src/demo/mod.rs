@@ -11,10 +11,14 @@ use std::thread;
 use chrono::{Duration, NaiveDateTime};
 
 use self::content::{BOARDS, Dice, Opening};
+use crate::actions::two_factor;
 use crate::db::seed::{self, PostSeed, ThreadSeed, UserSeed};
 use crate::db::{self, Conn};
-use crate::domain::markdown;
+use crate::domain::ids::UserId;
+use crate::domain::links::LinkPolicy;
+use crate::domain::markdown::{self, LinkRules};
 use crate::domain::password::{self, Password};
+use crate::domain::secretbox::SecretKey;
 use crate::domain::text::{self, IndexedText};
 use crate::domain::user::lookup_key;
 use crate::error::AppError;
@@ -75,6 +79,8 @@ fn prepare(posts: &mut [Draft]) -> Vec<(i64, IndexedText)> {
         .unwrap_or(1)
         .max(1);
     let chunk = posts.len().div_ceil(workers).max(1);
+    let no_links = LinkPolicy::new(&[]);
+    let no_links = &no_links;
     thread::scope(|scope| {
         let handles: Vec<_> = posts
             .chunks_mut(chunk)
@@ -82,8 +88,13 @@ fn prepare(posts: &mut [Draft]) -> Vec<(i64, IndexedText)> {
                 scope.spawn(move || {
                     let mut indexed = Vec::with_capacity(part.len());
                     for draft in part {
+                        // Demo content is trusted as written (it holds no links).
+                        let rules = LinkRules {
+                            policy: no_links,
+                            trusted_author: true,
+                        };
                         draft.seed.body_html =
-                            markdown::render_source(&draft.seed.body_source).into_string();
+                            markdown::render_source(&draft.seed.body_source, rules).into_string();
                         if draft.seed.removed_at.is_none() {
                             let title = draft.title.as_deref().unwrap_or("");
                             indexed.push((
@@ -133,10 +144,14 @@ const NAME_STEMS: &[&str] = &[
     "daytrader",
 ];
 
-/// Creates the accounts: a few staff, the rest members, all with `DEMO_PASSWORD`.
+/// Creates the accounts: a few staff, the rest members, all with `DEMO_PASSWORD`. Staff
+/// get 2FA with a random secret that nobody holds (staff powers and the staff badge need
+/// 2FA): they show what staff answers look like, and an operator who wants to act as staff
+/// creates an account of their own.
 fn create_users(
     conn: &mut Conn,
     plan: &Plan,
+    key: &SecretKey,
     first_id: i64,
     now: NaiveDateTime,
 ) -> Result<(Vec<i64>, Vec<i64>), AppError> {
@@ -164,14 +179,25 @@ fn create_users(
             created_at: now - Duration::days(400),
         });
     }
-    db::write_blocking(conn, |conn| seed::insert_users(conn, &rows))?;
     let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
     let (staff, members) = ids.split_at(staff_count as usize);
+    db::write_blocking(conn, |conn| {
+        seed::insert_users(conn, &rows)?;
+        for &id in staff {
+            two_factor::enrol_unheld(conn, key, UserId(id), now)?;
+        }
+        Ok::<_, AppError>(())
+    })?;
     Ok((staff.to_vec(), members.to_vec()))
 }
 
 /// Fills the database according to `plan`; `progress` hears posts written and the total.
-pub fn seed(conn: &mut Conn, plan: &Plan, progress: impl Fn(u64, u64)) -> Result<Report, AppError> {
+pub fn seed(
+    conn: &mut Conn,
+    plan: &Plan,
+    key: &SecretKey,
+    progress: impl Fn(u64, u64),
+) -> Result<Report, AppError> {
     let plan = Plan {
         threads: plan.threads.max(1),
         posts: plan.posts.max(plan.threads.max(1)),
@@ -183,7 +209,7 @@ pub fn seed(conn: &mut Conn, plan: &Plan, progress: impl Fn(u64, u64)) -> Result
     if BOARDS.iter().any(|b| !boards.contains_key(*b)) {
         return Err(AppError::Internal("the default boards are missing".into()));
     }
-    let (staff, members) = create_users(conn, &plan, last_user + 1, now)?;
+    let (staff, members) = create_users(conn, &plan, key, last_user + 1, now)?;
     let members = if members.is_empty() {
         staff.clone()
     } else {

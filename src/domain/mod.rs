@@ -5,8 +5,10 @@
 pub mod boards;
 pub mod content;
 pub mod ids;
+pub mod links;
 pub mod markdown;
 pub mod moderation;
+pub mod names;
 pub mod paging;
 pub mod password;
 pub mod permissions;

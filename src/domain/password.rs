@@ -8,8 +8,9 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::Violation;
-use super::user::lookup_key;
 
 /// A new password that passed the rules. Deliberately not `Debug`-printable in clear.
 pub struct Password(String);
@@ -67,11 +68,11 @@ impl Password {
                 Self::MAX_CHARS,
             ));
         }
-        let folded = lookup_key(raw);
+        let folded = case_fold(raw);
         let mut distinct: Vec<char> = folded.chars().collect();
         distinct.sort_unstable();
         distinct.dedup();
-        if folded == lookup_key(username) || distinct.len() < 4 || COMMON.contains(&folded.as_str())
+        if folded == case_fold(username) || distinct.len() < 4 || COMMON.contains(&folded.as_str())
         {
             return Err(Violation::new("password", "password_too_weak"));
         }
@@ -121,6 +122,10 @@ pub fn verify_against_dummy(candidate: &str) -> bool {
     });
     verify(candidate, &DUMMY);
     false
+}
+
+fn case_fold(raw: &str) -> String {
+    raw.trim().nfkc().flat_map(char::to_lowercase).collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
-use super::Violation;
+use super::{Violation, names};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
@@ -33,8 +34,9 @@ impl Username {
                 Self::MAX_CHARS,
             ));
         }
-        let allowed = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
-        let starts_well = name.chars().next().is_some_and(char::is_alphanumeric);
+        let starts_well = name.chars().next().is_some_and(|c| {
+            c.is_alphanumeric() || (!c.is_ascii() && !is_combining_mark(c) && allowed(c))
+        });
         if !starts_well || !name.chars().all(allowed) {
             return Err(Violation::new("username", "username_invalid_characters"));
         }
@@ -52,9 +54,20 @@ impl Username {
     }
 }
 
-/// The comparison key of any typed name, valid or not (a login form may hold anything).
+/// Letters, digits and marks of any script, `_ - .`, and symbols outside ASCII (`🐳`):
+/// names are shown in pages and URLs, so no ASCII punctuation, no spaces, and nothing
+/// invisible or direction-changing (ZWJ inside an emoji sequence is fine).
+fn allowed(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    }
+    !c.is_whitespace() && !names::is_hidden_character(c)
+}
+
+/// The comparison key of any typed name, valid or not (a login form may hold anything):
+/// the look-alike skeleton, so `Alice`, `ＡＬＩＣＥ` and `Аlice` (Cyrillic А) are one account.
 pub fn lookup_key(raw: &str) -> String {
-    raw.trim().nfkc().flat_map(char::to_lowercase).collect()
+    names::skeleton_key(raw.trim())
 }
 
 impl fmt::Display for Username {
@@ -122,9 +135,38 @@ mod tests {
 
     #[test]
     fn spaces_and_markup_are_refused() {
-        for bad in ["a b", "<script>", "x\u{0}y", "_lead", "名字!"] {
+        for bad in [
+            "a b",
+            "<script>",
+            "x\u{0}y",
+            "_lead",
+            "名字!",
+            "ab\u{202E}cd",
+            "\u{301}ab",
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn names_in_every_script_and_with_emoji_are_fine() {
+        for good in [
+            "🐳whale_watcher",
+            "अर्जुन",
+            "محمد",
+            "Işıl",
+            "김민준",
+            "👨\u{200D}💻dev",
+        ] {
+            assert!(Username::parse(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn names_that_look_alike_share_a_key() {
+        let latin = Username::parse("Alice").expect("valid");
+        let cyrillic = Username::parse("\u{0410}lice").expect("valid");
+        assert_eq!(latin.key(), cyrillic.key());
     }
 
     #[test]

@@ -272,6 +272,7 @@ pub async fn register(
     match accounts::sign_up(
         &state.db,
         &state.hasher,
+        &state.names,
         &form.username,
         &form.password,
         client_meta(&req),

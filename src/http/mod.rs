@@ -10,6 +10,7 @@ pub mod errors;
 pub mod extract;
 pub mod headers;
 pub mod json;
+pub mod leave;
 pub mod moderation;
 pub mod page;
 pub mod posts;
@@ -24,12 +25,14 @@ use std::sync::Arc;
 use actix_web::{FromRequest, Handler, HttpResponse, Responder, Route, guard, web};
 
 use self::moderation::{accounts as mod_accounts, threads as mod_threads};
-use crate::actions::Auth;
 use crate::actions::passwords::PasswordHasher;
 use crate::actions::search::QueryLog;
+use crate::actions::{Auth, Publish};
 use crate::config::Settings;
 use crate::db::Database;
 use crate::domain::content::SanitizedHtml;
+use crate::domain::links::LinkPolicy;
+use crate::domain::names::NameRules;
 use crate::domain::secretbox::SecretKey;
 use crate::domain::totp::QrSvg;
 use crate::error::AppError;
@@ -41,11 +44,22 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub secret_key: SecretKey,
     pub search_log: Arc<QueryLog>,
+    /// The exchange's own domains, from `AGORA_LINK_ALLOWLIST`.
+    pub links: Arc<LinkPolicy>,
+    /// Staff words and the brands of `AGORA_PROTECTED_NAMES`, for registration.
+    pub names: Arc<NameRules>,
     pub settings: Settings,
 }
 
 impl AppState {
-    /// What the login and second-factor actions need.
+    /// What writing a thread or post needs.
+    pub fn publish(&self) -> Publish<'_> {
+        Publish {
+            db: &self.db,
+            links: &self.links,
+        }
+    }
+
     pub fn auth(&self) -> Auth<'_> {
         Auth {
             db: &self.db,
@@ -152,6 +166,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/u/{username}/suspend").post(mod_accounts::suspend))
         .service(web::resource("/u/{username}/unsuspend").post(mod_accounts::lift))
         .service(web::resource("/u/{username}/role").post(mod_accounts::set_role))
+        .service(web::resource("/leave").route(read(leave::show)))
         .service(web::resource("/search").route(read(search::show)))
         .service(web::resource("/mod").route(read(moderation::index)))
         .service(web::resource("/static/{file}").route(read(assets::serve)))

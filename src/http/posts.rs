@@ -80,7 +80,8 @@ where
         ..Draft::default()
     };
     let status = if form.preview.is_some() {
-        match post_actions::preview(&draft.body).await {
+        let actor = ctx.actor().ok_or(AppError::Unauthenticated)?;
+        match post_actions::preview(&state.links, actor, &draft.body).await {
             Ok(html) => draft.preview = Some(html),
             Err(e) => draft.refused(e, ctx.lang)?,
         }
@@ -115,7 +116,8 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let thread = ThreadId(id.into_inner());
     let body = form.body.clone();
-    let submit = post_actions::reply(&state.db, me.actor(), thread, &body);
+    let publish = state.publish();
+    let submit = post_actions::reply(&publish, me.actor(), thread, &body);
     preview_or(
         ctx,
         &state,
@@ -188,7 +190,8 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let body = form.body.clone();
-    let submit = post_actions::edit_post(&state.db, actor, id, &body);
+    let publish = state.publish();
+    let submit = post_actions::edit_post(&publish, actor, id, &body);
     preview_or(
         ctx,
         &state,

@@ -143,14 +143,14 @@ pub async fn create(
         ..Draft::default()
     };
     let status = if form.preview.is_some() {
-        match post_actions::preview(&draft.body).await {
+        match post_actions::preview(&state.links, me.actor(), &draft.body).await {
             Ok(html) => draft.preview = Some(html),
             Err(e) => draft.refused(e, ctx.lang)?,
         }
         StatusCode::OK
     } else {
         match thread_actions::create_thread(
-            &state.db,
+            &state.publish(),
             me.actor(),
             slug.clone(),
             &draft.title,

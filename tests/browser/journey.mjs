@@ -249,7 +249,18 @@ try {
     await assertCount(body.locator('ul > li'), 2, 'list items in the post');
     assert((await body.locator('pre code').textContent()).includes('txid: 0xdeadbeef'), 'code block is rendered');
     const link = body.locator('a[rel~="nofollow"]');
-    assert((await link.getAttribute('href')) === 'https://status.example.com/', 'link keeps its href, with rel=nofollow');
+    const href = await link.getAttribute('href');
+    assert(href === '/leave?to=' + encodeURIComponent('https://status.example.com/'), `a member's outside link goes through /leave, with rel=nofollow (got ${href})`);
+  });
+
+  await step('follow the outside link to the interstitial and come back', async () => {
+    const threadUrl = page.url();
+    await clickThrough(page.locator('article.post .post-body a[rel~="nofollow"]'), /\/leave\?to=/);
+    assert((await page.locator('.leave-host').textContent()).trim() === 'status.example.com', 'the interstitial names the real host');
+    const onward = page.locator('a.leave-continue');
+    assert((await onward.getAttribute('href')) === 'https://status.example.com/', 'the way on goes to the link as written');
+    await page.goBack();
+    assert(page.url() === threadUrl, 'back on the thread');
   });
 
   await step('reply to the thread', async () => {

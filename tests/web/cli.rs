@@ -8,7 +8,7 @@ use agora::config::DatabaseUrl;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, problem_code};
 
 fn agora(db: &Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
@@ -228,6 +228,7 @@ async fn seed_demo_fills_a_consistent_searchable_forum() {
     let mut listed = 0;
     let mut pinned = 0;
     let mut longest = 0;
+    let mut staff_answered = 0;
     for board in boards["boards"].as_array().expect("boards") {
         let slug = board["slug"].as_str().expect("slug");
         let mut cursor: Option<String> = None;
@@ -251,6 +252,7 @@ async fn seed_demo_fills_a_consistent_searchable_forum() {
                     .expect("json");
                 let pages = shown["page_count"].as_i64().expect("pages");
                 let mut visible = 0;
+                let mut staff_reply = false;
                 for p in 1..=pages {
                     let page: Value = app
                         .get(&format!("/api/v1/threads/{id}?page={p}"))
@@ -258,8 +260,15 @@ async fn seed_demo_fills_a_consistent_searchable_forum() {
                         .json()
                         .await
                         .expect("json");
-                    visible += page["posts"].as_array().expect("posts").len() as i64;
+                    let posts = page["posts"].as_array().expect("posts");
+                    visible += posts.len() as i64;
+                    staff_reply |= posts
+                        .iter()
+                        .any(|p| p["number"].as_i64() > Some(0) && p["author"]["staff"] == true);
                 }
+                // The badge and the staff posts agree: demo staff have 2FA like real ones.
+                assert_eq!(thread["staff_answered"] == true, staff_reply, "thread {id}");
+                staff_answered += usize::from(staff_reply);
                 assert_eq!(
                     thread["reply_count"].as_i64(),
                     Some(visible - 1),
@@ -280,6 +289,7 @@ async fn seed_demo_fills_a_consistent_searchable_forum() {
         "most of the 60 threads are visible ({listed})"
     );
     assert!(pinned >= 3, "pinned threads ({pinned})");
+    assert!(staff_answered >= 5, "staff answers ({staff_answered})");
     assert!(longest >= 140, "the long thread ({longest} visible posts)");
 
     let found: Value = app
@@ -309,10 +319,10 @@ async fn seed_demo_fills_a_consistent_searchable_forum() {
             .expect("results")
             .is_empty()
     );
-    assert_eq!(
-        app.login("agora_support_1", agora::demo::DEMO_PASSWORD)
-            .await
-            .status(),
-        StatusCode::CREATED
-    );
+    // The demo password is right, and the staff account asks for a code nobody holds.
+    let res = app
+        .login("agora_support_1", agora::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(problem_code(res).await, "otp_required");
 }

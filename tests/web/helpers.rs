@@ -581,3 +581,232 @@ pub async fn staff_with_2fa(app: &TestApp, username: &str) -> String {
     assert_eq!(res.status(), StatusCode::OK, "confirm 2FA for {username}");
     token
 }
+
+// Moderation helpers: accounts made by the operator's CLI with 2FA on (and the codes their
+// authenticator would show next), browsers signed in as them, board lists as thread ids,
+// the moderation log, and the CLI's own output.
+
+/// What an authenticator app shows, one code per 30 s step. The server accepts each step
+/// once only, so `fresh` hands out a step it has not seen yet, waiting for the clock when
+/// the steps within its ±1 step window are spent.
+pub struct Totp {
+    pub secret: String,
+    last_step: u64,
+}
+
+fn unix_now_ms() -> u64 {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis();
+    u64::try_from(ms).expect("ms fit")
+}
+
+impl Totp {
+    pub async fn fresh(&mut self) -> String {
+        loop {
+            let now = unix_now() / 30;
+            let step = (self.last_step + 1).max(now);
+            if step <= now + 1 {
+                self.last_step = step;
+                return code_at(&self.secret, step * 30);
+            }
+            let next_step_ms = (now + 1) * 30_000;
+            let wait = next_step_ms.saturating_sub(unix_now_ms()) + 200;
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+    }
+}
+
+/// An account with 2FA on: its bearer token (from before enrolment, still valid), its
+/// authenticator and its recovery codes.
+pub struct Account {
+    pub token: String,
+    pub totp: Totp,
+    pub recovery_codes: Vec<String>,
+}
+
+/// Creates a `role` account through the CLI, logs in and turns 2FA on. The enrolment is
+/// confirmed with the code of the step before now (still within the window), which leaves
+/// the current and the next step for step-ups without waiting.
+pub async fn account_with_2fa(app: &TestApp, name: &str, role: &str) -> Account {
+    let token = account_without_2fa(app, name, role).await;
+    let enrol = api(app, Method::POST, "/api/v1/me/totp", &token, None).await;
+    assert_eq!(enrol.status(), StatusCode::OK, "enrol {name}");
+    let secret = json_of(enrol).await["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    // Keep clear of a step boundary, so that the step before is still in the window when
+    // the server checks.
+    if unix_now_ms() % 30_000 > 27_000 {
+        tokio::time::sleep(Duration::from_millis(3_200)).await;
+    }
+    let step = unix_now() / 30 - 1;
+    let res = api(
+        app,
+        Method::POST,
+        "/api/v1/me/totp/confirm",
+        &token,
+        Some(json!({ "otp": code_at(&secret, step * 30) })),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "confirm 2FA for {name}");
+    let recovery_codes = json_of(res).await["recovery_codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect();
+    Account {
+        token,
+        totp: Totp {
+            secret,
+            last_step: step,
+        },
+        recovery_codes,
+    }
+}
+
+/// Creates a `role` account through the CLI and logs in, without 2FA; answers its token.
+pub async fn account_without_2fa(app: &TestApp, name: &str, role: &str) -> String {
+    cli(
+        &app.db_path,
+        &["user", "create", name, "--role", role, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    let res = app.login(name, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "login {name}");
+    json_of(res).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+/// A browser signed in as an account with 2FA, through the password and the code steps
+/// (`code` may be a recovery code).
+pub async fn browser_with_2fa(app: &TestApp, name: &str, code: &str) -> Browser {
+    let browser = app.browser();
+    let res = browser.login(name, PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "password step of {name}"
+    );
+    let to = res.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let res = browser.submit(&to, "/login/code", &[("code", code)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "code step of {name}");
+    browser
+}
+
+/// A browser signed in with a password alone.
+pub async fn browser_as(app: &TestApp, name: &str) -> Browser {
+    let browser = app.browser();
+    let res = browser.login(name, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login of {name}");
+    browser
+}
+
+/// The thread ids of a board's list through the API, as `token` (or a visitor) sees it;
+/// `query` is appended as is (`""`, `"?filter=solved"`).
+pub async fn board_thread_ids(
+    app: &TestApp,
+    slug: &str,
+    query: &str,
+    token: Option<&str>,
+) -> Vec<i64> {
+    let res = app
+        .json(
+            Method::GET,
+            &format!("/api/v1/boards/{slug}/threads{query}"),
+            token,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "board {slug}{query}");
+    json_of(res).await["threads"]
+        .as_array()
+        .expect("threads")
+        .iter()
+        .map(|t| t["id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// The thread ids of the rows of a list page, in page order.
+pub fn row_ids(html: &Html) -> Vec<i64> {
+    let rows = Selector::parse("li.thread-row").expect("selector");
+    html.select(&rows)
+        .map(|r| {
+            r.value()
+                .attr("data-thread-id")
+                .and_then(|id| id.parse().ok())
+                .expect("a thread id on the row")
+        })
+        .collect()
+}
+
+/// A thread as `token` (or a visitor) gets it from the API: the status and the body.
+pub async fn thread_as(app: &TestApp, id: i64, token: Option<&str>) -> (StatusCode, Value) {
+    let res = app
+        .json(Method::GET, &format!("/api/v1/threads/{id}"), token, None)
+        .await;
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The thread ids `GET /api/v1/search?q=` finds.
+pub async fn search_thread_ids(app: &TestApp, query: &str) -> Vec<i64> {
+    let res = app
+        .api
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", query)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK, "search {query}");
+    json_of(res).await["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["thread_id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// The moderation log through the API, newest first.
+pub async fn mod_log(app: &TestApp, staff_token: &str) -> Vec<Value> {
+    let res = api(app, Method::GET, "/api/v1/mod/log", staff_token, None).await;
+    assert_eq!(res.status(), StatusCode::OK, "the moderation log");
+    json_of(res).await["entries"]
+        .as_array()
+        .expect("entries")
+        .clone()
+}
+
+/// Runs the `agora` binary against a database and answers its output, whatever its exit.
+pub fn agora_output(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("agora runs")
+}
+
+/// A browser-like client of a server started some other way (the real binary).
+pub fn browser_at(base: &str) -> Browser {
+    let client = Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    Browser {
+        client,
+        base: base.to_owned(),
+    }
+}

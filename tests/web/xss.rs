@@ -51,6 +51,25 @@ fn is_dangerous_url(value: &str) -> bool {
         .any(|scheme| squeezed.starts_with(scheme))
 }
 
+/// An http, https or mailto URL; a path on this forum (not `//host`, which leaves it); or
+/// the leave page holding such a URL.
+fn is_kept_url(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|s| lower.starts_with(s))
+    {
+        return true;
+    }
+    if let Some(query) = value.strip_prefix("/leave?") {
+        return url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(key, _)| key == "to")
+            .all(|(_, to)| is_kept_url(&to) && !to.starts_with('/'));
+    }
+    value.starts_with('#')
+        || (value.starts_with('/') && !value.starts_with("//") && !value.starts_with("/\\"))
+}
+
 /// Every URL in it, for attributes that hold a list (`srcset`, `ping`).
 fn urls_in<'v>(name: &str, value: &'v str) -> Vec<&'v str> {
     match name {
@@ -101,16 +120,12 @@ fn fragment_problems<'a>(elements: impl Iterator<Item = ElementRef<'a>>) -> Vec<
             if ["class", "id", "name", "form"].contains(&attr) {
                 problems.push(format!("<{name}> has {attr}={value:?}"));
             }
-            // PRODUCT.md: only http, https and mailto URLs survive.
-            if URL_ATTRIBUTES.contains(&attr) {
-                let kept = ["http://", "https://", "mailto:"]
-                    .iter()
-                    .any(|s| value.to_ascii_lowercase().starts_with(s));
-                if !kept {
-                    problems.push(format!(
-                        "<{name}> keeps a URL that is not http, https or mailto: {attr}={value:?}"
-                    ));
-                }
+            // PRODUCT.md: only http, https and mailto URLs survive (external ones by way
+            // of the leave page), besides paths on the forum itself.
+            if URL_ATTRIBUTES.contains(&attr) && !is_kept_url(value) {
+                problems.push(format!(
+                    "<{name}> keeps a URL that is not http, https or mailto: {attr}={value:?}"
+                ));
             }
         }
         if name == "a" && element.attr("href").is_some() {

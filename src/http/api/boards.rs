@@ -109,7 +109,7 @@ pub async fn create_thread(
     ApiJson(body): ApiJson<NewThread>,
 ) -> Result<HttpResponse, AppError> {
     let (thread, post) = thread_actions::create_thread(
-        &state.db,
+        &state.publish(),
         me.actor(),
         slug.into_inner(),
         &body.title,

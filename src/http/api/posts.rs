@@ -22,8 +22,13 @@ pub async fn update(
     id: web::Path<i64>,
     ApiJson(body): ApiJson<BodyOnly>,
 ) -> Result<HttpResponse, AppError> {
-    let post =
-        post_actions::edit_post(&state.db, me.actor(), PostId(id.into_inner()), &body.body).await?;
+    let post = post_actions::edit_post(
+        &state.publish(),
+        me.actor(),
+        PostId(id.into_inner()),
+        &body.body,
+    )
+    .await?;
     Ok(json::ok(&PostJson::from(&post)))
 }
 
@@ -34,10 +39,11 @@ struct Preview {
 
 /// Renders exactly as posting would, without storing anything.
 pub async fn preview(
-    CurrentUser(_): CurrentUser,
+    CurrentUser(me): CurrentUser,
+    state: State,
     ApiJson(body): ApiJson<BodyOnly>,
 ) -> Result<HttpResponse, AppError> {
-    let html = post_actions::preview(&body.body).await?;
+    let html = post_actions::preview(&state.links, me.actor(), &body.body).await?;
     Ok(json::ok(&Preview {
         html: html.into_string(),
     }))

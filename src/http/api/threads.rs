@@ -72,7 +72,12 @@ pub async fn reply(
     id: web::Path<i64>,
     ApiJson(body): ApiJson<NewReply>,
 ) -> Result<HttpResponse, AppError> {
-    let post =
-        post_actions::reply(&state.db, me.actor(), ThreadId(id.into_inner()), &body.body).await?;
+    let post = post_actions::reply(
+        &state.publish(),
+        me.actor(),
+        ThreadId(id.into_inner()),
+        &body.body,
+    )
+    .await?;
     Ok(json::created(&PostJson::from(&post)))
 }

@@ -20,7 +20,14 @@ pub async fn create(
     state: State,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> Result<HttpResponse, AppError> {
-    let user = accounts::register(&state.db, &state.hasher, &body.username, &body.password).await?;
+    let user = accounts::register(
+        &state.db,
+        &state.hasher,
+        &state.names,
+        &body.username,
+        &body.password,
+    )
+    .await?;
     Ok(json::created(&UserJson::from(&user)))
 }
 
