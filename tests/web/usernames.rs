@@ -212,3 +212,45 @@ async fn the_operator_can_still_give_a_staff_name_to_a_staff_account() {
         "still refused to members"
     );
 }
+
+#[tokio::test]
+async fn the_staff_badge_comes_from_the_role_never_from_a_name_or_the_text_of_a_post() {
+    let app = forum().await;
+    // An operator may create any name through the CLI; as a member it earns no badge.
+    cli(
+        &app.db_path,
+        &[
+            "user",
+            "create",
+            "Staff_官方",
+            "--role",
+            "member",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let res = app.login("Staff_官方", PASSWORD).await;
+    let token = crate::helpers::json_of(res).await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let body = "Staff · 官方\n\n<span class=\"badge badge-staff\">Staff · 官方</span> **官方客服**";
+    let created = app
+        .thread(&token, "technical-support", "官方 Staff notice", body)
+        .await;
+    assert_eq!(created["post"]["author"]["staff"], false);
+    assert_eq!(created["thread"]["author"]["staff"], false);
+    let id = created["thread"]["id"].as_i64().expect("id");
+    let (_, page) = app.browser().page(&format!("/t/{id}")).await;
+    assert!(
+        crate::helpers::texts(&page, ".badge-staff").is_empty(),
+        "no staff badge on a member's thread"
+    );
+    let body_text = crate::helpers::texts(&page, "article.post .post-body").join(" ");
+    assert!(
+        body_text.contains("Staff · 官方"),
+        "the words stay as plain text: {body_text}"
+    );
+    let (_, board) = app.browser().page("/b/technical-support").await;
+    assert!(crate::helpers::texts(&board, ".badge-staff").is_empty());
+}
