@@ -1,7 +1,7 @@
 //! The command line: `serve`, `user create`, `user set-role`, `user reset-2fa`,
 //! `search reindex`, `seed-demo`. Every command reads the same `--database` / `DATABASE_URL`.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, IsTerminal};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
@@ -154,8 +154,10 @@ enum UserCommand {
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: a log file or journal gets plain lines.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(io::stderr().is_terminal())
         .with_writer(io::stderr)
         .try_init();
 }

@@ -257,8 +257,16 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status());
-        if let AppError::RateLimited(seconds) = self {
-            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        match self {
+            AppError::RateLimited(seconds) => {
+                res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+            }
+            // Saturation passes within a second or two; say so rather than leave clients
+            // to guess or hammer.
+            AppError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
         }
         res.content_type("application/problem+json")
             .json(self.problem(Lang::default()))

@@ -232,10 +232,15 @@ pub async fn change_password(
         })
         .await?;
     let candidate: String = current.chars().take(Password::MAX_CHARS + 1).collect();
-    if !auth.hasher.verify(candidate, Some(stored)).await? {
-        return Err(attempt.failed(AppError::WrongPassword));
+    match auth.hasher.verify(candidate, Some(stored)).await {
+        Ok(true) => {}
+        Ok(false) => return Err(attempt.failed(AppError::WrongPassword)),
+        Err(e) => return Err(throttle::not_judged(auth.db, attempt, e).await),
     }
-    let hash = auth.hasher.hash(new).await?;
+    let hash = match auth.hasher.hash(new).await {
+        Ok(hash) => hash,
+        Err(e) => return Err(throttle::not_judged(auth.db, attempt, e).await),
+    };
     auth.db
         .write(move |conn| {
             attempt.succeed(conn)?;

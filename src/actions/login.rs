@@ -87,7 +87,10 @@ async fn check_password(
     // Over-long input cannot be a password of ours; it is still hashed against the dummy
     // so that it answers no faster.
     let candidate: String = password.chars().take(Password::MAX_CHARS + 1).collect();
-    let matches = auth.hasher.verify(candidate, stored).await?;
+    let matches = match auth.hasher.verify(candidate, stored).await {
+        Ok(matches) => matches,
+        Err(e) => return Err(throttle::not_judged(auth.db, attempt, e).await),
+    };
     let user = match user {
         Some(user) if matches => user,
         _ => return Err(attempt.failed(AppError::InvalidCredentials)),

@@ -103,6 +103,16 @@ impl Attempt {
     }
 }
 
+/// The check could not be made (password hashing saturated, say): nothing was judged, so
+/// the attempt is given back before `error` is answered. Refusals under load must not add
+/// up to a lock on people who typed their password right.
+pub async fn not_judged(db: &db::Database, attempt: Attempt, error: AppError) -> AppError {
+    match db.write(move |conn| attempt.take_back(conn)).await {
+        Ok(()) => error,
+        Err(e) => e,
+    }
+}
+
 fn give_back(conn: &mut db::Conn, scope: Scope, key: &str) -> Result<(), AppError> {
     match counters::record(conn, scope, key)? {
         Some(r) if r.failures > 1 => {

@@ -15,6 +15,7 @@ pub mod totp;
 pub mod users;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
@@ -81,6 +82,10 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 #[derive(Clone)]
 pub struct Database {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    /// One writer at a time, in arrival order. SQLite allows one writer anyway; waiting
+    /// here instead of in its busy handler (which sleeps and polls) keeps the slowest
+    /// writes close to the typical one when many arrive at once.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Database {
@@ -111,7 +116,10 @@ impl Database {
                 path: path.display().to_string(),
                 source,
             })?;
-        Ok(Database { pool })
+        Ok(Database {
+            pool,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// A connection for synchronous callers (the CLI). Web code uses `run`/`write`.
@@ -145,7 +153,13 @@ impl Database {
         T: Send + 'static,
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
-        self.run(move |conn| conn.immediate_transaction(f)).await
+        let turn = self.writer.clone().lock_owned().await;
+        self.run(move |conn| {
+            let out = conn.immediate_transaction(f);
+            drop(turn);
+            out
+        })
+        .await
     }
 
     /// Whether the database answers a trivial query.

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime, Timelike};
 
 use super::session::Viewer;
 use crate::db::posts::PostListing;
@@ -150,11 +150,15 @@ pub struct Stamp {
 }
 
 impl Stamp {
+    // Written field by field: a page shows dozens of stamps, and chrono's format strings
+    // are parsed again at every call.
     pub fn new(at: NaiveDateTime) -> Self {
-        let utc = at.and_utc();
+        let (d, t) = (at.date(), at.time());
+        let (year, month, day) = (d.year(), d.month(), d.day());
+        let (hour, minute, second) = (t.hour(), t.minute(), t.second());
         Stamp {
-            iso: utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            text: utc.format("%Y-%m-%d %H:%M").to_string(),
+            iso: format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"),
+            text: format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}"),
         }
     }
 }
@@ -293,21 +297,6 @@ impl Pager {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pager_shows_ends_and_neighbours() {
-        let p = Pager::new(10, 50);
-        let numbers: Vec<i64> = p.links.iter().map(|l| l.number).collect();
-        assert_eq!(numbers, vec![1, 8, 9, 10, 11, 12, 50]);
-        assert!(p.links[1].gap_before && !p.links[2].gap_before && p.links[6].gap_before);
-        assert!(p.links[3].current);
-        assert!(!Pager::new(1, 1).has_many());
-    }
-}
-
 /// The messages of an error a compose form can explain (validation, a secret in the
 /// text, a suspension, a locked thread), for showing the form again; any other error
 /// passes through to the error page.
@@ -417,5 +406,36 @@ impl PageCtx {
                 &[("until", until), ("reason", reason)],
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pager_shows_ends_and_neighbours() {
+        let p = Pager::new(10, 50);
+        let numbers: Vec<i64> = p.links.iter().map(|l| l.number).collect();
+        assert_eq!(numbers, vec![1, 8, 9, 10, 11, 12, 50]);
+        assert!(p.links[1].gap_before && !p.links[2].gap_before && p.links[6].gap_before);
+        assert!(p.links[3].current);
+        assert!(!Pager::new(1, 1).has_many());
+    }
+
+    #[test]
+    fn stamps_read_as_chrono_writes_them() {
+        for (date, (h, m, s)) in [((2026, 1, 5), (7, 3, 9)), ((1999, 12, 31), (23, 59, 59))] {
+            let at = chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2)
+                .and_then(|d| d.and_hms_opt(h, m, s))
+                .expect("valid");
+            let stamp = Stamp::new(at);
+            let utc = at.and_utc();
+            assert_eq!(
+                stamp.iso,
+                utc.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            assert_eq!(stamp.text, utc.format("%Y-%m-%d %H:%M").to_string());
+        }
     }
 }

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# The load benchmark: builds in release mode, seeds a forum with `agora seed-demo`, starts
+# the server and the reference page beside it, drives both with wrk, and writes a Markdown
+# table of req/s, p50, p99, max and RSS per scenario, each as a ratio to the reference page
+# measured in the same run.
+#
+#   benches/run.sh            # the full run: 1,000,000 posts, 30 s per scenario -> BENCHMARKS.md
+#   benches/run.sh --small    # 10,000 posts, 3 s per scenario (CI) -> target/bench/small/BENCHMARKS.md
+#
+# Options: --reuse (keep a seeded database of the same size from an earlier run),
+# --duration S, --out FILE. Needs wrk (Debian: apt-get install wrk) and curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=full
+duration=30
+warmup=5
+out=""
+reuse=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --small) size=small ;;
+    --reuse) reuse=true ;;
+    --duration) duration="$2"; shift ;;
+    --out) out="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$size" = small ]; then
+  threads=500 posts=10000 users=400 long=2000
+  [ "$duration" = 30 ] && duration=3
+  warmup=1
+else
+  threads=50000 posts=1000000 users=20000 long=100000
+fi
+work="target/bench/$size"
+out="${out:-$([ "$size" = full ] && echo BENCHMARKS.md || echo "$work/BENCHMARKS.md")}"
+mkdir -p "$work"
+db="$work/forum.db"
+results="$work/results.tsv"
+: >"$results"
+
+for tool in wrk curl; do
+  command -v "$tool" >/dev/null || { echo "benches/run.sh needs $tool (apt-get install $tool)" >&2; exit 1; }
+done
+
+say() { printf '\n== %s\n' "$*" >&2; }
+# Seconds since a `date +%s.%N` stamp.
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+
+say "building (release)"
+cargo build --release --quiet --bin agora --example bench_reference --example bench_plan
+agora=target/release/agora
+plan_tool=target/release/examples/bench_plan
+reference_bin=target/release/examples/bench_reference
+
+# --- the database ---------------------------------------------------------------------
+shape="$threads $posts $users $long"
+seed_s="(reused)"
+if $reuse && [ -f "$db" ] && [ "$(cat "$work/shape" 2>/dev/null)" = "$shape" ]; then
+  say "reusing $db"
+else
+  say "seeding $posts posts in $threads threads"
+  rm -f "$db" "$db-wal" "$db-shm" "$db.key" "$work/shape" "$work/staff.secret"
+  start=$(date +%s.%N)
+  "$agora" --database "$db" seed-demo --threads "$threads" --posts "$posts" --users "$users" \
+    --long-thread "$long" >&2
+  seed_s=$(elapsed "$start")
+  echo "$shape" >"$work/shape"
+fi
+"$plan_tool" plan "$db" "$work/plan.lua"
+export BENCH_PLAN="$work/plan.lua"
+declare -A fact
+while read -r name value; do fact[$name]=$value; done < <("$plan_tool" facts "$db")
+
+# --- servers ----------------------------------------------------------------------------
+port=$((20000 + RANDOM % 20000))
+ref_port=$((port + 1))
+base="http://127.0.0.1:$port"
+ref_base="http://127.0.0.1:$ref_port"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# Milliseconds from starting the process until /healthz answers 200.
+wait_ready() {
+  local url=$1 start=$2
+  for _ in $(seq 1 3000); do
+    if curl -fs -o /dev/null "$url"; then
+      echo $(( ($(date +%s%N) - start) / 1000000 ))
+      return
+    fi
+    sleep 0.01
+  done
+  echo "server at $url did not start" >&2
+  exit 1
+}
+
+say "starting the forum and the reference page"
+start=$(date +%s%N)
+RUST_LOG=info AGORA_TRUSTED_PROXIES=127.0.0.1 "$agora" --database "$db" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server_pid=$!
+pids+=("$server_pid")
+ready_ms=$(wait_ready "$base/healthz" "$start")
+"$reference_bin" "$db" "127.0.0.1:$ref_port" >"$work/reference.log" 2>&1 &
+pids+=($!)
+wait_ready "$ref_base/?from=1" "$(date +%s%N)" >/dev/null
+
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+
+# --- accounts ---------------------------------------------------------------------------
+password=demo-password-2026
+export BENCH_PASSWORD=$password
+json_field() { grep -o "\"$1\":\"[^\"]*\"" | head -1 | cut -d'"' -f4; }
+login() {
+  curl -fs -H 'content-type: application/json' "$base/api/v1/sessions" \
+    -d "{\"username\":\"$1\",\"password\":\"$password\"$2}" | json_field token
+}
+
+say "signing in: a staff account with 2FA and 32 members"
+staff=bench_staff
+if [ ! -f "$work/staff.secret" ]; then
+  echo "$password" | "$agora" --database "$db" user create "$staff" --role staff --password-stdin >&2
+  token=$(login "$staff" "")
+  secret=$(curl -fs -X POST -H "authorization: Bearer $token" "$base/api/v1/me/totp" | json_field secret)
+  curl -fs -o /dev/null -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    "$base/api/v1/me/totp/confirm" -d "{\"otp\":\"$("$plan_tool" totp "$secret")\"}"
+  echo "$secret" >"$work/staff.secret"
+  staff_token=$token
+else
+  # A reused database: log in with a code (each code once: wait for a fresh step if needed).
+  sleep $(( 31 - $(date +%s) % 30 ))
+  staff_token=$(login "$staff" ",\"otp\":\"$("$plan_tool" totp "$(cat "$work/staff.secret")")\"")
+fi
+[ -n "$staff_token" ] || { echo "staff login failed" >&2; exit 1; }
+staff_cookie="agora_session=$staff_token"
+
+members=$(grep -o '^  members = {.*}' "$work/plan.lua" | grep -o '"[^"]*"' | tr -d '"' | awk 'NR <= 32')
+tokens=""
+while read -r name; do
+  t=$(login "$name" "")
+  [ -n "$t" ] && tokens="$tokens${tokens:+,}$t"
+done <<<"$members"
+[ -n "$tokens" ] || { echo "member logins failed" >&2; exit 1; }
+export BENCH_TOKENS=$tokens
+
+# --- scenarios --------------------------------------------------------------------------
+# run NAME BASE SCRIPT CONNECTIONS SECONDS [VAR=VALUE ...]: a warm-up, then the measured
+# run; appends NAME, connections, the wrk summary and the server's peak RSS to $results.
+run() {
+  local name=$1 url=$2 script=$3 conns=$4 secs=$5
+  shift 5
+  env "$@" wrk -t2 -c"$conns" -d"${warmup}s" -s "benches/wrk/$script" "$url" >/dev/null 2>&1 || true
+  local peak_file="$work/peak.$name" line
+  (peak=0; while kill -0 "$server_pid" 2>/dev/null; do
+     r=$(rss_kib); [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$peak_file"; sleep 0.2
+   done) &
+  local sampler=$!
+  line=$(env "$@" wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s "benches/wrk/$script" "$url" \
+    | grep '^BENCH_JSON ' | cut -d' ' -f2-)
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  printf '%s\t%s\t%s\t%s\n' "$name" "$conns" "$line" "$(cat "$peak_file" 2>/dev/null || echo 0)" >>"$results"
+  printf '  %-28s %s\n' "$name" "$line" >&2
+}
+
+# Runs a background load (same arguments as `run`, no warm-up, not recorded) while the
+# given command runs, then stops it.
+with_load() {
+  local url=$1 script=$2 conns=$3 secs=$4
+  shift 4
+  local envs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+  shift
+  env "${envs[@]}" wrk -t1 -c"$conns" -d"${secs}s" -s "benches/wrk/$script" "$url" >/dev/null 2>&1 &
+  local load=$!
+  "$@"
+  kill "$load" 2>/dev/null || true
+  wait "$load" 2>/dev/null || true
+}
+
+say "scenarios ($duration s each after a ${warmup} s warm-up)"
+run reference "$ref_base" reference.lua 64 "$duration"
+run thread_anonymous "$base" thread_page.lua 64 "$duration"
+run thread_signed_in_staff "$base" thread_page.lua 64 "$duration" BENCH_COOKIE="$staff_cookie"
+run board_first_page "$base" board.lua 64 "$duration" BENCH_DEPTH=first
+run board_deepest_page "$base" board.lua 64 "$duration" BENCH_DEPTH=deepest
+run board_any_depth "$base" board.lua 64 "$duration" BENCH_DEPTH=any
+run search_common_word "$base" search.lua 16 "$duration" BENCH_QUERIES=common
+run search_multi_word "$base" search.lua 16 "$duration" BENCH_QUERIES=multi
+run thread_probe_idle "$base" thread_page.lua 8 "$duration"
+run posting_32_writers "$base" post.lua 32 "$duration"
+# 100 posts/s: 4 connections, each waiting 40 ms before its next post.
+with_load "$base" post.lua 4 $((duration + warmup + 2)) BENCH_DELAY_MS=40 -- \
+  run thread_probe_while_posting "$base" thread_page.lua 8 "$duration"
+log_mark=$(wc -l <"$work/server.log")
+with_load "$base" login.lua 64 $((duration + warmup + 2)) -- \
+  run thread_probe_during_login_storm "$base" thread_page.lua 8 "$duration"
+run login_storm "$base" login.lua 64 "$duration"
+# The server's own latency of refused logins (429/503) during the storms, from its log.
+refused=$(tail -n +"$log_mark" "$work/server.log" \
+  | grep 'path=/api/v1/sessions status=\(429\|503\)' \
+  | grep -o 'latency_ms=[0-9.]*' | cut -d= -f2 | sort -n)
+refused_count=$(echo -n "$refused" | grep -c . || true)
+refused_p99=$( [ "$refused_count" -gt 0 ] && echo "$refused" | awk -v n="$refused_count" 'NR == int(n * 0.99 + 0.999) {print; exit}' || echo -)
+refused_max=$( [ "$refused_count" -gt 0 ] && echo "$refused" | tail -1 || echo -)
+
+say "search reindex while serving"
+reindex_start=$(date +%s.%N)
+with_load "$base" thread_page.lua 8 3600 -- \
+  "$agora" --database "$db" search reindex >"$work/reindex.log" 2>&1
+reindex_s=$(elapsed "$reindex_start")
+peak_rss=$(cat "$work"/peak.* 2>/dev/null | sort -n | tail -1)
+
+# --- the report -------------------------------------------------------------------------
+say "writing $out"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git diff --quiet 2>/dev/null && echo "" || echo " (with uncommitted changes)")
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+cores=$(nproc)
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Measured $(date -u +%Y-%m-%d) on commit \`$commit\`$dirty; $cores cores ($cpu); bundled SQLite ${fact[sqlite_version]};"
+  echo "wrk with 2 threads on the same machine. Forum: ${fact[users]} users, ${fact[threads]} threads,"
+  echo "${fact[posts]} posts (one thread of $long); database $(mib $(( ${fact[db_bytes]} / 1024 ))) MiB${fact[index_bytes]:+, of which the search index $(mib $(( ${fact[index_bytes]} / 1024 ))) MiB}."
+  echo
+  echo "Reproduce: \`benches/run.sh$([ "$size" = small ] && echo " --small")\` ($duration s per scenario after a $warmup s warm-up)."
+  echo "Every rate is also given as a share of the reference page's (one pooled query by key range"
+  echo "for 20 posts, rendered with askama: \`examples/bench_reference.rs\`) measured in the same run."
+  echo
+  echo "| scenario | connections | req/s | of reference | p50 ms | p99 ms | max ms | non-2xx | peak RSS MiB |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -F'\t' '
+    function field(json, key,   m) {
+      if (match(json, "\"" key "\":[0-9]+")) { m = substr(json, RSTART, RLENGTH); sub(/.*:/, "", m); return m + 0 }
+      return 0
+    }
+    {
+      req = field($3, "requests"); dur = field($3, "duration_us") / 1e6
+      rate = dur > 0 ? req / dur : 0
+      if ($1 == "reference") ref = rate
+      share = ref > 0 ? sprintf("%.0f%%", 100 * rate / ref) : "-"
+      bad = field($3, "status_errors") + field($3, "timeouts") + field($3, "connect_errors") + field($3, "read_errors")
+      printf "| %s | %s | %.0f | %s | %.2f | %.2f | %.1f | %d | %.0f |\n", $1, $2, rate, share,
+        field($3, "p50_us") / 1000, field($3, "p99_us") / 1000, field($3, "max_us") / 1000, bad, $4 / 1024
+    }' "$results"
+  echo
+  echo "Login storm: statuses $(grep '^login_storm' "$results" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-);"
+  echo "the server answered $refused_count refused logins (429/503) with p99 ${refused_p99} ms, max ${refused_max} ms (its own latency, from its request log)."
+  echo
+  echo "| resource | measured |"
+  echo "|---|---:|"
+  echo "| peak RSS under load | $(mib "${peak_rss:-0}") MiB |"
+  echo "| ready to serve after start | $ready_ms ms |"
+  echo "| \`agora search reindex\` while serving | $(printf '%.0f' "$reindex_s") s |"
+  echo "| \`agora seed-demo\` | $([ "$seed_s" = "(reused)" ] && echo "(reused database)" || printf '%.0f s' "$seed_s") |"
+} >"$out.tmp"
+mv "$out.tmp" "$out"
+cat "$out"
