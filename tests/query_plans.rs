@@ -297,7 +297,10 @@ fn check_plans(app: &TestApp, statements: &BTreeMap<String, String>) {
         );
     }
     for (fragment, path) in [
-        ("ORDER BY rank", "the best title matches of a common search"),
+        (
+            "ORDER BY search_index.rowid DESC",
+            "the newest hits of a search",
+        ),
         (
             "UPDATE `sessions` SET `last_seen_at`",
             "a session's last-seen time",

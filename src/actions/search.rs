@@ -75,14 +75,7 @@ pub async fn search(
             search::correct_spelling(conn, &mut query)?;
             search::keep_sounds_of_misspellings(conn, &mut query)?;
             let found = search::candidates(conn, &query, filters)?;
-            let total = posts::highest_id(conn)?;
-            let ranked = rank(
-                &found,
-                search::concept_count(&query),
-                total,
-                query.han_share,
-                db::now(),
-            );
+            let ranked = rank(&found, query.han_share, db::now());
             let from = (page - 1) * RESULTS_PER_PAGE;
             let shown: Vec<_> = ranked.iter().skip(from).take(RESULTS_PER_PAGE).collect();
             let has_more = ranked.len() > from + shown.len();
@@ -136,14 +129,7 @@ pub async fn similar(db: &Database, title: String) -> Result<Vec<ThreadListing>,
         search::correct_spelling(conn, &mut query)?;
         search::keep_sounds_of_misspellings(conn, &mut query)?;
         let found = search::candidates(conn, &query, Filters::default())?;
-        let total = posts::highest_id(conn)?;
-        let ranked = rank(
-            &found,
-            search::concept_count(&query),
-            total,
-            query.han_share,
-            db::now(),
-        );
+        let ranked = rank(&found, query.han_share, db::now());
         let ids: Vec<i64> = ranked
             .iter()
             .take(SIMILAR_THREADS)

@@ -76,6 +76,7 @@ diesel::table! {
         removed_at -> Nullable<Timestamp>,
         removed_reason -> Nullable<Text>,
         removed_by -> Nullable<BigInt>,
+        search_len -> BigInt,
     }
 }
 

@@ -4,27 +4,28 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+
+use std::collections::HashMap;
 
 use super::Conn;
-use super::schema::search_log;
+use super::schema::{posts, search_log};
 use crate::domain::ids::{BoardId, PostId};
-use crate::domain::search::{Candidate, Evidence};
+use crate::domain::search::{Candidate, Found, Signal, SignalStats};
 use crate::domain::text::{self, IndexedText, Phrase, SearchQuery, Term};
 
-/// BM25 weights of the columns: a word in the title counts three times a word in the
-/// body; a shared sound (a possible misspelling) counts a third of a body word.
-const TITLE_WEIGHT: f64 = 3.0;
-const BODY_WEIGHT: f64 = 1.0;
-const SOUNDS_WEIGHT: f64 = 0.35;
+/// Per concept, the newest posts holding it and the newest threads whose title holds it
+/// are the candidates. A common word matches a large share of a big forum; its newest
+/// matches are what a reader most likely wants, and ranking every match would cost time
+/// in proportion to the forum. No FTS5 ranking function is used: BM25 in FTS5 counts every
+/// match of every term once per query, which alone takes hundreds of milliseconds for a
+/// common word on a million posts. Ranking is done from what these retrievals return
+/// (`domain::search::rank`).
+const NEWEST_PER_SIGNAL: i64 = 300;
+const TITLES_PER_CONCEPT: i64 = 150;
 
-/// Candidates, per signal, are the newest matching posts plus the best title matches;
-/// ranking every match of a very common word would cost hundreds of milliseconds on a
-/// large forum, and a common word says little about which thread is wanted.
-const NEWEST_CANDIDATES: i64 = 2_000;
-const TITLE_CANDIDATES: i64 = 300;
-
-/// Replaces a post's row in the index (on create, on edit, on restore).
+/// Replaces a post's row in the index (on create, on edit, on restore), and records its
+/// indexed length for ranking.
 pub fn index_post(conn: &mut Conn, post: PostId, text: &IndexedText) -> QueryResult<()> {
     unindex_post(conn, post)?;
     diesel::sql_query("INSERT INTO search_index (rowid, title, body, sounds) VALUES (?, ?, ?, ?)")
@@ -32,6 +33,9 @@ pub fn index_post(conn: &mut Conn, post: PostId, text: &IndexedText) -> QueryRes
         .bind::<Text, _>(&text.title)
         .bind::<Text, _>(&text.body)
         .bind::<Text, _>(&text.sounds)
+        .execute(conn)?;
+    diesel::update(posts::table.find(post.get()))
+        .set(posts::search_len.eq(text.length()))
         .execute(conn)?;
     Ok(())
 }
@@ -71,42 +75,30 @@ fn sound_terms<'a>(sounds: impl IntoIterator<Item = &'a String>) -> Vec<String> 
         .collect()
 }
 
-/// One FTS5 query of a search: what it counts as, what it matches anywhere, and what it
-/// matches in titles.
-struct Signal {
-    evidence: Evidence,
-    anywhere: String,
-    in_titles: Option<String>,
-}
-
-/// The queries of a search: first everything at once, whose BM25 is the text relevance;
-/// then, when there is more than one, each concept asked for (a word with its synonyms
-/// and its sounds where kept; the sounds of broken words), to see which concepts each
-/// thread covers.
-fn signals(query: &SearchQuery) -> Vec<Signal> {
-    let mut concepts = Vec::new();
+/// The FTS5 queries of a search, each with the signal it gives and how many of its
+/// newest matches to take.
+fn retrievals(query: &SearchQuery) -> Vec<(Signal, String, i64)> {
+    let mut out = Vec::new();
     for (i, group) in query.groups.iter().enumerate() {
-        let words = group.terms.iter().map(quoted).collect::<Vec<_>>();
-        let in_titles = any_of("title", words.clone());
-        let mut parts: Vec<String> = any_of("{title body}", words).into_iter().collect();
-        parts.extend(any_of("sounds", sound_terms(&group.sounds)));
-        if !parts.is_empty() {
-            concepts.push(Signal {
-                evidence: Evidence::Concept(i),
-                anywhere: parts.join(" OR "),
-                in_titles,
-            });
+        let words: Vec<String> = group.terms.iter().map(quoted).collect();
+        if let Some(anywhere) = any_of("{title body}", words.clone()) {
+            out.push((Signal::Words(i), anywhere, NEWEST_PER_SIGNAL));
+        }
+        if let Some(titles) = any_of("title", words) {
+            out.push((Signal::Title(i), titles, TITLES_PER_CONCEPT));
+        }
+        if let Some(sounds) = any_of("sounds", sound_terms(&group.sounds)) {
+            out.push((Signal::Sounds(i), sounds, NEWEST_PER_SIGNAL));
         }
     }
     if let Some(broken) = any_of("sounds", sound_terms(&query.sounds)) {
-        concepts.push(Signal {
-            evidence: Evidence::Concept(query.groups.len()),
-            anywhere: broken,
-            in_titles: None,
-        });
+        out.push((
+            Signal::Sounds(query.groups.len()),
+            broken,
+            NEWEST_PER_SIGNAL,
+        ));
     }
-    let mut everything: Vec<String> = concepts.iter().map(|c| c.anywhere.clone()).collect();
-    for phrase in &query.phrases {
+    for (j, phrase) in query.phrases.iter().enumerate() {
         // An FTS5 phrase: quoted tokens joined by `+` must stand next to each other.
         let (column, tokens) = match phrase {
             Phrase::Words(t) => ("{title body}", t),
@@ -117,30 +109,18 @@ fn signals(query: &SearchQuery) -> Vec<Signal> {
                 .iter()
                 .map(|t| quoted(&Term::Exact(t.clone())))
                 .collect();
-            everything.push(format!("{column} : ({})", joined.join(" + ")));
+            out.push((
+                Signal::Phrase(j),
+                format!("{column} : ({})", joined.join(" + ")),
+                NEWEST_PER_SIGNAL,
+            ));
         }
-    }
-    if everything.is_empty() {
-        return Vec::new();
-    }
-    let titles: Vec<String> = concepts
-        .iter()
-        .filter_map(|c| c.in_titles.clone())
-        .collect();
-    let mut out = vec![Signal {
-        evidence: Evidence::Relevance,
-        anywhere: everything.join(" OR "),
-        in_titles: (!titles.is_empty()).then(|| titles.join(" OR ")),
-    }];
-    // A thread may match a concept in a post that the relevance query did not keep (a
-    // common word): checked by title and newest posts per concept.
-    if concepts.len() > 1 {
-        out.extend(concepts);
     }
     out
 }
 
-/// The number of concepts a query asks for, as `signals` counts them.
+/// The number of concepts a query asks for: its word groups, and its broken words'
+/// sounds as one more.
 pub fn concept_count(query: &SearchQuery) -> usize {
     query.groups.len() + usize::from(!query.sounds.is_empty())
 }
@@ -159,8 +139,8 @@ struct HitRow {
     post_id: i64,
     #[diesel(sql_type = BigInt)]
     thread_id: i64,
-    #[diesel(sql_type = Double)]
-    relevance: f64,
+    #[diesel(sql_type = BigInt)]
+    length: i64,
     #[diesel(sql_type = Bool)]
     staff_answered: bool,
     #[diesel(sql_type = Bool)]
@@ -173,91 +153,71 @@ struct HitRow {
     title: String,
 }
 
-const HIT_COLUMNS: &str = "SELECT search_index.rowid AS post_id, p.thread_id AS thread_id, \
-     -bm25(search_index, ?, ?, ?) AS relevance, t.staff_answered AS staff_answered, \
+/// The newest visible posts matching an FTS5 expression and the filters. FTS5 hands out
+/// matches in descending rowid order and stops at the limit, so this costs the same for a
+/// common word as for a rare one.
+const NEWEST_HITS: &str = "SELECT search_index.rowid AS post_id, p.thread_id AS thread_id, \
+     p.search_len AS length, t.staff_answered AS staff_answered, \
      (t.accepted_post_id IS NOT NULL) AS solved, t.last_activity_at AS last_activity_at, \
      (p.number = 0) AS opening, t.title AS title \
      FROM search_index JOIN posts p ON p.id = search_index.rowid JOIN threads t ON t.id = p.thread_id \
      WHERE search_index MATCH ? AND p.removed_at IS NULL AND t.removed_at IS NULL \
      AND (? IS NULL OR t.board_id = ?) AND (? = 0 OR t.staff_answered = 1) \
-     AND (? = 0 OR t.accepted_post_id IS NOT NULL)";
+     AND (? = 0 OR t.accepted_post_id IS NOT NULL) \
+     ORDER BY search_index.rowid DESC LIMIT ?";
 
-fn hits(
+fn newest_hits(
     conn: &mut Conn,
-    sql: &str,
     expression: &str,
-    extra: Option<(&str, i64)>,
     filters: Filters,
     limit: i64,
 ) -> QueryResult<Vec<HitRow>> {
     let board = filters.board.map(BoardId::get);
-    let query = diesel::sql_query(sql)
-        .bind::<Double, _>(TITLE_WEIGHT)
-        .bind::<Double, _>(BODY_WEIGHT)
-        .bind::<Double, _>(SOUNDS_WEIGHT)
+    diesel::sql_query(NEWEST_HITS)
         .bind::<Text, _>(expression)
         .bind::<Nullable<BigInt>, _>(board)
         .bind::<Nullable<BigInt>, _>(board)
         .bind::<Bool, _>(filters.staff_answered)
-        .bind::<Bool, _>(filters.solved);
-    match extra {
-        Some((inner, inner_limit)) => query
-            .bind::<Text, _>(inner)
-            .bind::<BigInt, _>(inner_limit)
-            .bind::<BigInt, _>(limit)
-            .load(conn),
-        None => query.bind::<BigInt, _>(limit).load(conn),
-    }
+        .bind::<Bool, _>(filters.solved)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
 }
 
-/// The posts that match each signal of `query` and pass `filters`, with their text
-/// relevance for that signal: per signal, the newest matches and the best title matches.
-pub fn candidates(
-    conn: &mut Conn,
-    query: &SearchQuery,
-    filters: Filters,
-) -> QueryResult<Vec<Candidate>> {
-    let newest_sql = format!("{HIT_COLUMNS} ORDER BY search_index.rowid DESC LIMIT ?");
-    let title_sql = format!(
-        "{HIT_COLUMNS} AND search_index.rowid IN \
-         (SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?) LIMIT ?"
-    );
-    let mut out = Vec::new();
-    for signal in signals(query) {
-        let mut rows = hits(
-            conn,
-            &newest_sql,
-            &signal.anywhere,
-            None,
-            filters,
-            NEWEST_CANDIDATES,
-        )?;
-        if let Some(in_titles) = &signal.in_titles
-            && rows.len() as i64 >= NEWEST_CANDIDATES
-        {
-            let best_titles = Some((in_titles.as_str(), TITLE_CANDIDATES));
-            rows.extend(hits(
-                conn,
-                &title_sql,
-                &signal.anywhere,
-                best_titles,
-                filters,
-                TITLE_CANDIDATES,
-            )?);
+/// What the index finds for `query` among the threads `filters` let through: the
+/// candidates of every retrieval and how each went, for `domain::search::rank`.
+pub fn candidates(conn: &mut Conn, query: &SearchQuery, filters: Filters) -> QueryResult<Found> {
+    let mut found = Found {
+        concepts: concept_count(query),
+        newest_post: super::posts::highest_id(conn)?,
+        ..Found::default()
+    };
+    let mut han_shares: HashMap<i64, f64> = HashMap::new();
+    for (signal, expression, limit) in retrievals(query) {
+        let rows = newest_hits(conn, &expression, filters, limit)?;
+        found.signals.push(SignalStats {
+            signal,
+            found: rows.len(),
+            oldest_post: rows.last().map(|r| r.post_id),
+            stopped_at_limit: rows.len() as i64 >= limit,
+        });
+        for r in rows {
+            let title_han_share = *han_shares
+                .entry(r.thread_id)
+                .or_insert_with(|| text::han_share(&r.title));
+            found.candidates.push(Candidate {
+                post_id: r.post_id,
+                thread_id: r.thread_id,
+                signal,
+                length: r.length,
+                staff_answered: r.staff_answered,
+                solved: r.solved,
+                last_activity_at: r.last_activity_at,
+                opening: r.opening,
+                title_han_share,
+            });
         }
-        out.extend(rows.into_iter().map(|r| Candidate {
-            post_id: r.post_id,
-            thread_id: r.thread_id,
-            evidence: signal.evidence,
-            relevance: r.relevance,
-            staff_answered: r.staff_answered,
-            solved: r.solved,
-            last_activity_at: r.last_activity_at,
-            opening: r.opening,
-            title_han_share: text::han_share(&r.title),
-        }));
     }
-    Ok(out)
+    Ok(found)
 }
 
 #[derive(QueryableByName)]
@@ -424,20 +384,30 @@ mod tests {
     #[test]
     fn query_text_is_quoted_so_it_is_never_fts_syntax() {
         let q = parse_query("\"x\" b* NEAR(c) \"\"\" 提币");
-        let expressions: Vec<String> = signals(&q).into_iter().map(|s| s.anywhere).collect();
-        assert!(
-            expressions[0].starts_with("{title body} : (\"x\") OR {title body} : (\"b\")"),
-            "{expressions:?}"
-        );
-        assert!(
-            expressions[0].contains("{title body} : (\"near\" + \"c\")"),
-            "typed neighbours form a phrase"
-        );
-        assert_eq!(expressions[1], "{title body} : (\"x\")");
-        assert_eq!(expressions[3], "{title body} : (\"near\"*)");
+        let expressions: Vec<(Signal, String)> = retrievals(&q)
+            .into_iter()
+            .map(|(signal, e, _)| (signal, e))
+            .collect();
+        let of = |signal: Signal| {
+            expressions
+                .iter()
+                .find(|(s, _)| *s == signal)
+                .map(|(_, e)| e.as_str())
+        };
+        assert_eq!(of(Signal::Words(0)), Some("{title body} : (\"x\")"));
+        assert_eq!(of(Signal::Title(0)), Some("title : (\"x\")"));
+        assert_eq!(of(Signal::Words(2)), Some("{title body} : (\"near\"*)"));
         assert_eq!(
-            expressions[5],
-            "{title body} : (\"提币\" OR \"syn_提币\") OR sounds : (\"ti_bi\")"
+            of(Signal::Words(4)),
+            Some("{title body} : (\"提币\" OR \"syn_提币\")")
+        );
+        assert_eq!(of(Signal::Sounds(4)), Some("sounds : (\"ti_bi\")"));
+        assert!(
+            expressions
+                .iter()
+                .any(|(s, e)| matches!(s, Signal::Phrase(_))
+                    && e == "{title body} : (\"near\" + \"c\")"),
+            "typed neighbours form a phrase: {expressions:?}"
         );
         assert_eq!(concept_count(&q), 5);
     }

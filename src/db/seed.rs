@@ -50,6 +50,7 @@ pub struct PostSeed {
     pub created_at: NaiveDateTime,
     pub removed_at: Option<NaiveDateTime>,
     pub removed_reason: Option<String>,
+    pub search_len: i64,
 }
 
 /// The highest ids in use: demo rows are numbered after them.

@@ -97,10 +97,9 @@ fn prepare(posts: &mut [Draft]) -> Vec<(i64, IndexedText)> {
                             markdown::render_source(&draft.seed.body_source, rules).into_string();
                         if draft.seed.removed_at.is_none() {
                             let title = draft.title.as_deref().unwrap_or("");
-                            indexed.push((
-                                draft.seed.id,
-                                text::index_document(title, &draft.seed.body_source),
-                            ));
+                            let text = text::index_document(title, &draft.seed.body_source);
+                            draft.seed.search_len = text.length();
+                            indexed.push((draft.seed.id, text));
                         }
                     }
                     indexed
@@ -292,6 +291,7 @@ pub fn seed(
                 created_at: created,
                 removed_at: None,
                 removed_reason: None,
+                search_len: 0,
             },
             title: Some(opening.title.clone()),
         });
@@ -324,6 +324,7 @@ pub fn seed(
                     created_at: when,
                     removed_at: post_removed.then_some(when),
                     removed_reason: post_removed.then(|| "spam (demo)".to_owned()),
+                    search_len: 0,
                 },
                 title: None,
             });

@@ -13,23 +13,26 @@ use super::text::fold;
 pub const RESULTS_PER_PAGE: usize = 20;
 pub const SIMILAR_THREADS: usize = 5;
 
-/// What a match is evidence of: the text relevance of the whole query, or that a post
-/// holds one of the concepts the query asked for (a word with its synonyms).
+/// What one retrieval from the index looked for. A search asks the index, per concept (a
+/// word with its synonyms), for the newest posts holding it anywhere, the newest whose
+/// title holds it, and, for a word that looks misspelled, the newest sharing its sounds;
+/// and for the newest posts holding each phrase typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Evidence {
-    Relevance,
-    Concept(usize),
+pub enum Signal {
+    Words(usize),
+    Title(usize),
+    Sounds(usize),
+    Phrase(usize),
 }
 
-/// A post the index found for one signal, with what ranking needs to know of its thread.
+/// A post one retrieval found, with what ranking needs to know of it and its thread.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub post_id: i64,
     pub thread_id: i64,
-    pub evidence: Evidence,
-    /// Text relevance for this signal, higher is better (BM25, titles weighted above
-    /// bodies).
-    pub relevance: f64,
+    pub signal: Signal,
+    /// Tokens the index holds for the post (title and body), for length normalisation.
+    pub length: i64,
     pub staff_answered: bool,
     pub solved: bool,
     pub last_activity_at: NaiveDateTime,
@@ -38,6 +41,51 @@ pub struct Candidate {
     /// The share of the thread title's letters that are Chinese (see `text::han_share`).
     pub title_han_share: f64,
 }
+
+/// How one retrieval went: how many posts it returned, the oldest of them, and whether it
+/// stopped at its limit (then more, older posts match too).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignalStats {
+    pub signal: Signal,
+    pub found: usize,
+    pub oldest_post: Option<i64>,
+    pub stopped_at_limit: bool,
+}
+
+impl SignalStats {
+    /// How many posts of the whole forum match. Exact when the retrieval was not cut off;
+    /// otherwise estimated from how densely the newest matches lie among the newest posts
+    /// (`newest_post` ids in all), which spares counting a common word's every post.
+    fn document_frequency(&self, newest_post: i64) -> f64 {
+        match (self.stopped_at_limit, self.oldest_post) {
+            (true, Some(oldest)) if newest_post >= oldest => {
+                let span = (newest_post - oldest + 1) as f64;
+                self.found as f64 * newest_post as f64 / span
+            }
+            _ => self.found as f64,
+        }
+    }
+}
+
+/// All a search found: the candidates, how each retrieval went, and how many concepts
+/// the query asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub candidates: Vec<Candidate>,
+    pub signals: Vec<SignalStats>,
+    pub concepts: usize,
+    /// The highest post id: the size of the forum, for inverse document frequencies.
+    pub newest_post: i64,
+}
+
+/// BM25's weights of the fields: a concept in the title counts three times one in the
+/// body; a shared sound (a possible misspelling) a third of a body word.
+const TITLE_WEIGHT: f64 = 3.0;
+const BODY_WEIGHT: f64 = 1.0;
+const SOUNDS_WEIGHT: f64 = 0.35;
+/// BM25's saturation and length normalisation.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
 
 /// A match in the question counts this much more than one in a reply.
 const OPENING_POST_WEIGHT: f64 = 1.5;
@@ -66,6 +114,15 @@ pub struct Ranked {
     pub score: f64,
 }
 
+/// What the retrievals found of one post: per concept the strongest field it was found
+/// in, and the phrases it holds.
+#[derive(Default)]
+struct PostEvidence<'a> {
+    first: Option<&'a Candidate>,
+    fields: HashMap<usize, f64>,
+    phrases: HashSet<usize>,
+}
+
 #[derive(Default)]
 struct ThreadEvidence<'a> {
     /// The concepts found in any of the thread's posts.
@@ -74,54 +131,112 @@ struct ThreadEvidence<'a> {
     best: Option<(&'a Candidate, f64)>,
 }
 
-/// One hit per thread, best first: the thread's best post (the question weighted above
+/// BM25's inverse document frequency (the variant that never goes negative).
+fn idf(document_frequency: f64, posts: f64) -> f64 {
+    (1.0 + (posts - document_frequency + 0.5) / (document_frequency + 0.5)).ln()
+}
+
+/// One term's BM25 share for a post holding it once in a field of weight `field`.
+fn bm25_share(idf: f64, field: f64, length: f64, average_length: f64) -> f64 {
+    let norm = 1.0 - B + B * length / average_length.max(1.0);
+    idf * field * (K1 + 1.0) / (field + K1 * norm)
+}
+
+/// One hit per thread, best first. A post's text relevance is BM25 over the concepts and
+/// phrases it was found to hold (each counted once, in its strongest field; the index
+/// does not say how often); a thread's is its best post's (the question weighted above
 /// the replies), times how many of the concepts asked for the whole thread covers. The
 /// lifts after that (staff answer, solved, recency, language) are small: they order
 /// threads that match about equally well, never a poor match over a good one.
-pub fn rank(
-    candidates: &[Candidate],
-    concepts: usize,
-    total_posts: i64,
-    query_han_share: f64,
-    now: NaiveDateTime,
-) -> Vec<Ranked> {
-    let mut threads: HashMap<i64, ThreadEvidence<'_>> = HashMap::new();
-    let mut posts_per_concept: HashMap<usize, HashSet<i64>> = HashMap::new();
-    for c in candidates {
-        let thread = threads.entry(c.thread_id).or_default();
-        match c.evidence {
-            Evidence::Concept(i) => {
-                thread.concepts.insert(i);
-                posts_per_concept.entry(i).or_default().insert(c.post_id);
+pub fn rank(found: &Found, query_han_share: f64, now: NaiveDateTime) -> Vec<Ranked> {
+    let posts = found.newest_post.max(1) as f64;
+    let mut signal_idf: HashMap<Signal, f64> = HashMap::new();
+    for stats in &found.signals {
+        let df = stats.document_frequency(found.newest_post);
+        signal_idf.insert(stats.signal, idf(df, posts));
+    }
+    // A concept weighs what its words weigh; a concept only found by its sounds, what
+    // they weigh.
+    let concept_idf = |i: usize| {
+        signal_idf
+            .get(&Signal::Words(i))
+            .or_else(|| signal_idf.get(&Signal::Sounds(i)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+
+    let mut by_post: HashMap<i64, PostEvidence<'_>> = HashMap::new();
+    for c in &found.candidates {
+        let post = by_post.entry(c.post_id).or_default();
+        post.first.get_or_insert(c);
+        match c.signal {
+            Signal::Phrase(j) => {
+                post.phrases.insert(j);
             }
-            Evidence::Relevance => {
-                let weighted = if c.opening {
-                    c.relevance * OPENING_POST_WEIGHT
-                } else {
-                    c.relevance
+            Signal::Words(i) | Signal::Title(i) | Signal::Sounds(i) => {
+                let field = match c.signal {
+                    Signal::Title(_) => TITLE_WEIGHT,
+                    Signal::Words(_) => BODY_WEIGHT,
+                    _ => SOUNDS_WEIGHT,
                 };
-                if thread.best.is_none_or(|(_, w)| weighted > w) {
-                    thread.best = Some((c, weighted));
-                }
+                let strongest = post.fields.entry(i).or_insert(0.0);
+                *strongest = strongest.max(field);
             }
         }
     }
+    let average_length = {
+        let lengths: Vec<f64> = by_post
+            .values()
+            .filter_map(|p| p.first.map(|c| c.length as f64))
+            .collect();
+        if lengths.is_empty() {
+            1.0
+        } else {
+            lengths.iter().sum::<f64>() / lengths.len() as f64
+        }
+    };
+
+    let mut threads: HashMap<i64, ThreadEvidence<'_>> = HashMap::new();
+    for post in by_post.values() {
+        let Some(c) = post.first else { continue };
+        let length = c.length as f64;
+        let concepts: f64 = post
+            .fields
+            .iter()
+            .map(|(&i, &field)| bm25_share(concept_idf(i), field, length, average_length))
+            .sum();
+        let phrases: f64 = post
+            .phrases
+            .iter()
+            .map(|&j| {
+                let weight = signal_idf.get(&Signal::Phrase(j)).copied().unwrap_or(0.0);
+                bm25_share(weight, BODY_WEIGHT, length, average_length)
+            })
+            .sum();
+        let text = concepts + phrases;
+        let weighted = if c.opening {
+            text * OPENING_POST_WEIGHT
+        } else {
+            text
+        };
+        let thread = threads.entry(c.thread_id).or_default();
+        thread.concepts.extend(post.fields.keys().copied());
+        if thread.best.is_none_or(|(_, w)| weighted > w) {
+            thread.best = Some((c, weighted));
+        }
+    }
+
     // A concept found in few posts says more about a thread than one found everywhere:
     // coverage is weighted by each concept's inverse document frequency.
-    let total = total_posts.max(1) as f64;
-    let idf = |i: &usize| {
-        let found = posts_per_concept.get(i).map_or(0, HashSet::len) as f64;
-        (1.0 + total / (1.0 + found)).ln()
-    };
-    let asked: f64 = (0..concepts).map(|i| idf(&i)).sum();
+    let asked: f64 = (0..found.concepts).map(concept_idf).sum();
     let mut ranked: Vec<Ranked> = threads
         .into_iter()
         .filter_map(|(thread_id, e)| {
             let (c, text) = e.best?;
-            let coverage = if concepts <= 1 || asked <= 0.0 {
+            let coverage = if found.concepts <= 1 || asked <= 0.0 {
                 1.0
             } else {
-                e.concepts.iter().map(idf).sum::<f64>() / asked
+                e.concepts.iter().map(|&i| concept_idf(i)).sum::<f64>() / asked
             };
             let age_days = (now - c.last_activity_at).num_hours().max(0) as f64 / 24.0;
             let recency = 1.0 / (1.0 + age_days / 180.0);
@@ -276,16 +391,12 @@ mod tests {
         now - chrono::Duration::days(days_ago)
     }
 
-    fn candidate(post: i64, thread: i64, concept: usize, relevance: f64) -> Candidate {
+    fn candidate(post: i64, thread: i64, signal: Signal) -> Candidate {
         Candidate {
             post_id: post,
             thread_id: thread,
-            evidence: if concept == usize::MAX {
-                Evidence::Relevance
-            } else {
-                Evidence::Concept(concept)
-            },
-            relevance,
+            signal,
+            length: 50,
             staff_answered: false,
             solved: false,
             last_activity_at: at(30),
@@ -294,16 +405,45 @@ mod tests {
         }
     }
 
-    const RELEVANCE: usize = usize::MAX;
+    /// A forum of 10,000 posts where each signal found what the candidates say.
+    fn found(candidates: Vec<Candidate>, concepts: usize) -> Found {
+        let mut signals: Vec<SignalStats> = Vec::new();
+        for c in &candidates {
+            match signals.iter_mut().find(|s| s.signal == c.signal) {
+                Some(s) => s.found += 1,
+                None => signals.push(SignalStats {
+                    signal: c.signal,
+                    found: 1,
+                    oldest_post: Some(c.post_id),
+                    stopped_at_limit: false,
+                }),
+            }
+        }
+        Found {
+            candidates,
+            signals,
+            concepts,
+            newest_post: 10_000,
+        }
+    }
 
     #[test]
     fn each_thread_appears_once_by_its_best_post() {
-        let found = [
-            candidate(1, 10, RELEVANCE, 2.0),
-            candidate(2, 10, RELEVANCE, 5.0),
-            candidate(3, 11, RELEVANCE, 4.0),
-        ];
-        let ranked = rank(&found, 1, 100, 0.0, at(0));
+        let mut title = candidate(2, 10, Signal::Title(0));
+        title.opening = true;
+        let ranked = rank(
+            &found(
+                vec![
+                    candidate(1, 10, Signal::Words(0)),
+                    candidate(2, 10, Signal::Words(0)),
+                    title,
+                    candidate(3, 11, Signal::Words(0)),
+                ],
+                1,
+            ),
+            0.0,
+            at(0),
+        );
         assert_eq!(
             ranked
                 .iter()
@@ -315,38 +455,67 @@ mod tests {
 
     #[test]
     fn covering_every_concept_beats_repeating_one() {
-        let found = [
-            candidate(1, 10, RELEVANCE, 5.0),
-            candidate(1, 10, 0, 1.0),
-            candidate(2, 10, 1, 1.0),
-            candidate(3, 11, RELEVANCE, 7.0),
-            candidate(3, 11, 0, 1.0),
-        ];
-        let ranked = rank(&found, 2, 100, 0.0, at(0));
+        let ranked = rank(
+            &found(
+                vec![
+                    candidate(1, 10, Signal::Words(0)),
+                    candidate(2, 10, Signal::Words(1)),
+                    candidate(3, 11, Signal::Words(0)),
+                    candidate(4, 11, Signal::Words(0)),
+                ],
+                2,
+            ),
+            0.0,
+            at(0),
+        );
         assert_eq!(ranked[0].thread_id, 10);
     }
 
     #[test]
-    fn a_staff_answer_lifts_a_close_match_but_not_a_poor_one() {
-        let mut answered = candidate(1, 10, RELEVANCE, 4.9);
-        answered.staff_answered = true;
-        let ranked = rank(
-            &[candidate(2, 11, RELEVANCE, 5.0), answered.clone()],
-            1,
-            100,
-            0.0,
-            at(0),
-        );
-        assert_eq!(ranked[0].thread_id, 10);
-        answered.relevance = 3.0;
-        let ranked = rank(
-            &[candidate(2, 11, RELEVANCE, 5.0), answered],
-            1,
-            100,
-            0.0,
-            at(0),
-        );
+    fn a_rare_concept_outweighs_a_common_one() {
+        let mut candidates = vec![candidate(1, 10, Signal::Words(1))];
+        candidates.extend((2..40).map(|p| candidate(p, 11 + p, Signal::Words(0))));
+        let ranked = rank(&found(candidates, 2), 0.0, at(0));
+        assert_eq!(ranked[0].thread_id, 10, "the post with the rare word leads");
+    }
+
+    #[test]
+    fn a_shorter_post_with_the_same_match_ranks_higher() {
+        let mut long = candidate(1, 10, Signal::Words(0));
+        long.length = 400;
+        let short = candidate(2, 11, Signal::Words(0));
+        let ranked = rank(&found(vec![long, short], 1), 0.0, at(0));
         assert_eq!(ranked[0].thread_id, 11);
+    }
+
+    #[test]
+    fn a_common_words_frequency_is_estimated_from_where_its_newest_matches_start() {
+        let stats = SignalStats {
+            signal: Signal::Words(0),
+            found: 300,
+            oldest_post: Some(9_001),
+            stopped_at_limit: true,
+        };
+        // 300 matches among the newest 1,000 posts: about 3,000 among 10,000.
+        assert!((stats.document_frequency(10_000) - 3_000.0).abs() < 1.0);
+        let complete = SignalStats {
+            stopped_at_limit: false,
+            ..stats
+        };
+        assert_eq!(complete.document_frequency(10_000), 300.0);
+    }
+
+    #[test]
+    fn a_staff_answer_lifts_a_close_match_but_not_a_poor_one() {
+        let mut answered = candidate(1, 10, Signal::Words(0));
+        answered.staff_answered = true;
+        answered.length = 52;
+        let plain = candidate(2, 11, Signal::Words(0));
+        let ranked = rank(&found(vec![plain.clone(), answered.clone()], 1), 0.0, at(0));
+        assert_eq!(ranked[0].thread_id, 10, "a close match is lifted");
+        answered.length = 200;
+        let ranked = rank(&found(vec![plain, answered], 1), 0.0, at(0));
+        assert_eq!(ranked[0].thread_id, 11, "a poorer match is not");
     }
 
     #[test]

@@ -234,6 +234,11 @@ pub struct IndexedText {
 }
 
 impl IndexedText {
+    /// The tokens of title and body: the length BM25 normalises by.
+    pub fn length(&self) -> i64 {
+        (self.title.split_whitespace().count() + self.body.split_whitespace().count()) as i64
+    }
+
     /// Adds a thread's title to a body analysed on its own (a first post carries it).
     pub fn with_title(mut self, title: &str) -> Self {
         let titled = index_document(title, "");
