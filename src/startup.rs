@@ -65,6 +65,7 @@ impl Application {
             db: db.clone(),
             hasher: PasswordHasher::for_this_machine(),
             search_log: search_log.clone(),
+            spellings: Arc::default(),
             secret_key,
             links: Arc::new(LinkPolicy::new(&settings.link_allowlist)),
             names: Arc::new(NameRules::new(&settings.protected_names)),

@@ -3,7 +3,8 @@
 //! on a blocking thread.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as Elapsed, Instant};
 
 use chrono::Duration;
 
@@ -13,7 +14,7 @@ use crate::db::{self, Database, boards, posts, threads};
 use crate::domain::content::SanitizedHtml;
 use crate::domain::search::{RESULTS_PER_PAGE, SIMILAR_THREADS, rank, snippet};
 use crate::domain::secrets;
-use crate::domain::text::{self, parse_query};
+use crate::domain::text::{self, SearchQuery, parse_query};
 use crate::error::AppError;
 
 /// Result pages beyond this are not offered: nobody reads page 50 of a search.
@@ -48,10 +49,12 @@ pub struct SearchResults {
 pub async fn search(
     db: &Database,
     log: &QueryLog,
+    spellings: &Arc<Spellings>,
     request: SearchRequest,
 ) -> Result<SearchResults, AppError> {
     let page = request.page.clamp(1, MAX_PAGE);
     let raw = request.text.clone();
+    let spellings = spellings.clone();
     let results = db
         .run(move |conn| {
             let mut query = parse_query(&request.text);
@@ -72,7 +75,7 @@ pub async fn search(
                 staff_answered: request.staff_answered,
                 solved: request.solved,
             };
-            search::correct_spelling(conn, &mut query)?;
+            spellings.correct(conn, &mut query)?;
             search::keep_sounds_of_misspellings(conn, &mut query)?;
             let found = search::candidates(conn, &query, filters)?;
             let ranked = rank(&found, query.han_share, db::now());
@@ -120,13 +123,18 @@ pub async fn search(
 }
 
 /// Up to five earlier threads like the title being typed, best first.
-pub async fn similar(db: &Database, title: String) -> Result<Vec<ThreadListing>, AppError> {
+pub async fn similar(
+    db: &Database,
+    spellings: &Arc<Spellings>,
+    title: String,
+) -> Result<Vec<ThreadListing>, AppError> {
+    let spellings = spellings.clone();
     db.run(move |conn| {
         let mut query = parse_query(&title);
         if query.is_empty() {
             return Ok(Vec::new());
         }
-        search::correct_spelling(conn, &mut query)?;
+        spellings.correct(conn, &mut query)?;
         search::keep_sounds_of_misspellings(conn, &mut query)?;
         let found = search::candidates(conn, &query, Filters::default())?;
         let ranked = rank(&found, query.han_share, db::now());
@@ -142,6 +150,58 @@ pub async fn similar(db: &Database, title: String) -> Result<Vec<ThreadListing>,
         Ok(ids.iter().filter_map(|id| listings.remove(id)).collect())
     })
     .await
+}
+
+/// Corrections found for English words the index has never seen, kept for a while:
+/// finding one reads a stretch of the index's vocabulary, and the same few unknown words
+/// are typed again and again. An entry is dropped after `SPELLING_TTL`, so words that
+/// posts bring into the index later are found by themselves again.
+#[derive(Default)]
+pub struct Spellings {
+    known: Mutex<HashMap<String, (Option<String>, Instant)>>,
+}
+
+const SPELLING_TTL: Elapsed = Elapsed::from_secs(600);
+const SPELLINGS_KEPT: usize = 10_000;
+
+impl Spellings {
+    /// Adds to each word group whose English word the index has never seen the closest
+    /// word it has.
+    fn correct(&self, conn: &mut db::Conn, query: &mut SearchQuery) -> Result<(), AppError> {
+        for (group, word) in search::unknown_words(conn, query)? {
+            let corrected = match self.remembered(&word) {
+                Some(corrected) => corrected,
+                None => {
+                    let corrected = search::closest_known_word(conn, &word)?;
+                    self.remember(word, corrected.clone());
+                    corrected
+                }
+            };
+            if let Some(corrected) = corrected {
+                query.add_correction(group, &corrected);
+            }
+        }
+        Ok(())
+    }
+
+    fn remembered(&self, word: &str) -> Option<Option<String>> {
+        let known = self.known.lock().ok()?;
+        let (corrected, at) = known.get(word)?;
+        (at.elapsed() < SPELLING_TTL).then(|| corrected.clone())
+    }
+
+    fn remember(&self, word: String, corrected: Option<String>) {
+        let Ok(mut known) = self.known.lock() else {
+            return;
+        };
+        if known.len() >= SPELLINGS_KEPT {
+            known.retain(|_, (_, at)| at.elapsed() < SPELLING_TTL);
+            if known.len() >= SPELLINGS_KEPT {
+                known.clear();
+            }
+        }
+        known.insert(word, (corrected, Instant::now()));
+    }
 }
 
 /// Queries waiting to be written to the search log. Searches only append here; a

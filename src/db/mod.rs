@@ -109,6 +109,9 @@ impl Database {
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
+            // A local file does not go stale between uses; checking costs a query per
+            // checkout.
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(5))
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)

@@ -11,18 +11,29 @@ use std::collections::HashMap;
 use super::Conn;
 use super::schema::{posts, search_log};
 use crate::domain::ids::{BoardId, PostId};
-use crate::domain::search::{Candidate, Found, Signal, SignalStats};
+use crate::domain::search::{Candidate, Found, Signal, SignalStats, estimated_matches};
 use crate::domain::text::{self, IndexedText, Phrase, SearchQuery, Term};
 
 /// Per concept, the newest posts holding it and the newest threads whose title holds it
-/// are the candidates. A common word matches a large share of a big forum; its newest
-/// matches are what a reader most likely wants, and ranking every match would cost time
-/// in proportion to the forum. No FTS5 ranking function is used: BM25 in FTS5 counts every
-/// match of every term once per query, which alone takes hundreds of milliseconds for a
-/// common word on a million posts. Ranking is done from what these retrievals return
-/// (`domain::search::rank`).
-const NEWEST_PER_SIGNAL: i64 = 300;
-const TITLES_PER_CONCEPT: i64 = 150;
+/// are the candidates; with several concepts, also the newest posts holding them all. A
+/// common word matches a large share of a big forum; its newest matches are what a reader
+/// most likely wants, and ranking every match would cost time in proportion to the forum.
+/// No FTS5 ranking function is used: BM25 in FTS5 counts every match of every term once
+/// per query, which alone takes hundreds of milliseconds for a common word on a million
+/// posts. Ranking is done from what these retrievals return (`domain::search::rank`).
+///
+/// Each candidate costs two row lookups, so a query of several concepts takes fewer of
+/// each concept's own matches: the posts holding them all matter more.
+const WORD_HITS: i64 = 200;
+const TITLE_HITS: i64 = 100;
+const ALL_CONCEPT_HITS: i64 = 200;
+const SOUND_HITS: i64 = 150;
+const PHRASE_HITS: i64 = 100;
+/// The fewest matches taken per concept however many concepts a query has.
+const MIN_WORD_HITS: i64 = 60;
+const MIN_TITLE_HITS: i64 = 30;
+/// How many of the newest matches an estimate of a term's frequency looks at.
+const FREQUENCY_PROBE: i64 = 200;
 
 /// Replaces a post's row in the index (on create, on edit, on restore), and records its
 /// indexed length for ranking.
@@ -58,14 +69,19 @@ fn quoted(term: &Term) -> String {
     }
 }
 
-fn any_of(column: &str, items: impl IntoIterator<Item = String>) -> Option<String> {
-    let mut unique: Vec<String> = Vec::new();
+fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
     for item in items {
-        if !unique.contains(&item) {
-            unique.push(item);
+        if !out.contains(&item) {
+            out.push(item);
         }
     }
-    (!unique.is_empty()).then(|| format!("{column} : ({})", unique.join(" OR ")))
+    out
+}
+
+fn any_of(column: &str, items: impl IntoIterator<Item = String>) -> Option<String> {
+    let items = unique(items);
+    (!items.is_empty()).then(|| format!("{column} : ({})", items.join(" OR ")))
 }
 
 fn sound_terms<'a>(sounds: impl IntoIterator<Item = &'a String>) -> Vec<String> {
@@ -75,45 +91,79 @@ fn sound_terms<'a>(sounds: impl IntoIterator<Item = &'a String>) -> Vec<String> 
         .collect()
 }
 
-/// The FTS5 queries of a search, each with the signal it gives and how many of its
-/// newest matches to take.
-fn retrievals(query: &SearchQuery) -> Vec<(Signal, String, i64)> {
+fn phrase_expression(phrase: &Phrase) -> Option<String> {
+    // An FTS5 phrase: quoted tokens joined by `+` must stand next to each other.
+    let (column, tokens) = match phrase {
+        Phrase::Words(t) => ("{title body}", t),
+        Phrase::Sounds(t) => ("sounds", t),
+    };
+    (tokens.len() >= 2).then(|| {
+        let joined: Vec<String> = tokens
+            .iter()
+            .map(|t| quoted(&Term::Exact(t.clone())))
+            .collect();
+        format!("{column} : ({})", joined.join(" + "))
+    })
+}
+
+/// One FTS5 query of a search: the signal it gives, its expression, how many of its
+/// newest matches to take, and whether it only looks as far back as the concepts'
+/// own retrievals did (phrases: a phrase of common words can be rare, and finding it
+/// in the whole forum would read every match of its words).
+struct Retrieval {
+    signal: Signal,
+    expression: String,
+    limit: i64,
+    within_window: bool,
+}
+
+/// The FTS5 queries of a search, in the order they run.
+fn retrievals(query: &SearchQuery) -> Vec<Retrieval> {
+    let concepts = query.groups.len().max(1) as i64;
+    let word_hits = (WORD_HITS / concepts).max(MIN_WORD_HITS);
+    let title_hits = (TITLE_HITS / concepts).max(MIN_TITLE_HITS);
     let mut out = Vec::new();
+    let mut push = |signal, expression, limit, within_window| {
+        out.push(Retrieval {
+            signal,
+            expression,
+            limit,
+            within_window,
+        })
+    };
+    let mut every_concept: Vec<String> = Vec::new();
     for (i, group) in query.groups.iter().enumerate() {
         let words: Vec<String> = group.terms.iter().map(quoted).collect();
         if let Some(anywhere) = any_of("{title body}", words.clone()) {
-            out.push((Signal::Words(i), anywhere, NEWEST_PER_SIGNAL));
+            every_concept.push(format!("({})", unique(words.clone()).join(" OR ")));
+            push(Signal::Words(i), anywhere, word_hits, false);
         }
         if let Some(titles) = any_of("title", words) {
-            out.push((Signal::Title(i), titles, TITLES_PER_CONCEPT));
+            push(Signal::Title(i), titles, title_hits, false);
         }
         if let Some(sounds) = any_of("sounds", sound_terms(&group.sounds)) {
-            out.push((Signal::Sounds(i), sounds, NEWEST_PER_SIGNAL));
+            push(Signal::Sounds(i), sounds, SOUND_HITS, false);
         }
     }
     if let Some(broken) = any_of("sounds", sound_terms(&query.sounds)) {
-        out.push((
+        push(
             Signal::Sounds(query.groups.len()),
             broken,
-            NEWEST_PER_SIGNAL,
-        ));
+            SOUND_HITS,
+            false,
+        );
+    }
+    if every_concept.len() >= 2 && every_concept.len() == query.groups.len() {
+        push(
+            Signal::All(query.groups.len()),
+            format!("{{title body}} : ({})", every_concept.join(" AND ")),
+            ALL_CONCEPT_HITS,
+            false,
+        );
     }
     for (j, phrase) in query.phrases.iter().enumerate() {
-        // An FTS5 phrase: quoted tokens joined by `+` must stand next to each other.
-        let (column, tokens) = match phrase {
-            Phrase::Words(t) => ("{title body}", t),
-            Phrase::Sounds(t) => ("sounds", t),
-        };
-        if tokens.len() >= 2 {
-            let joined: Vec<String> = tokens
-                .iter()
-                .map(|t| quoted(&Term::Exact(t.clone())))
-                .collect();
-            out.push((
-                Signal::Phrase(j),
-                format!("{column} : ({})", joined.join(" + ")),
-                NEWEST_PER_SIGNAL,
-            ));
+        if let Some(expression) = phrase_expression(phrase) {
+            push(Signal::Phrase(j), expression, PHRASE_HITS, true);
         }
     }
     out
@@ -163,13 +213,14 @@ const NEWEST_HITS: &str = "SELECT search_index.rowid AS post_id, p.thread_id AS 
      FROM search_index JOIN posts p ON p.id = search_index.rowid JOIN threads t ON t.id = p.thread_id \
      WHERE search_index MATCH ? AND p.removed_at IS NULL AND t.removed_at IS NULL \
      AND (? IS NULL OR t.board_id = ?) AND (? = 0 OR t.staff_answered = 1) \
-     AND (? = 0 OR t.accepted_post_id IS NOT NULL) \
+     AND (? = 0 OR t.accepted_post_id IS NOT NULL) AND search_index.rowid >= ? \
      ORDER BY search_index.rowid DESC LIMIT ?";
 
 fn newest_hits(
     conn: &mut Conn,
     expression: &str,
     filters: Filters,
+    from_post: i64,
     limit: i64,
 ) -> QueryResult<Vec<HitRow>> {
     let board = filters.board.map(BoardId::get);
@@ -179,6 +230,7 @@ fn newest_hits(
         .bind::<Nullable<BigInt>, _>(board)
         .bind::<Bool, _>(filters.staff_answered)
         .bind::<Bool, _>(filters.solved)
+        .bind::<BigInt, _>(from_post)
         .bind::<BigInt, _>(limit)
         .load(conn)
 }
@@ -192,13 +244,37 @@ pub fn candidates(conn: &mut Conn, query: &SearchQuery, filters: Filters) -> Que
         ..Found::default()
     };
     let mut han_shares: HashMap<i64, f64> = HashMap::new();
-    for (signal, expression, limit) in retrievals(query) {
-        let rows = newest_hits(conn, &expression, filters, limit)?;
+    // How far back the concepts' own retrievals reached: the window phrases look in.
+    let mut window_start = i64::MAX;
+    for retrieval in retrievals(query) {
+        let from_post = if retrieval.within_window && window_start != i64::MAX {
+            window_start
+        } else {
+            0
+        };
+        let rows = newest_hits(
+            conn,
+            &retrieval.expression,
+            filters,
+            from_post,
+            retrieval.limit,
+        )?;
+        let stopped_at_limit = rows.len() as i64 >= retrieval.limit;
+        let searched_back_to = match rows.last() {
+            Some(last) if stopped_at_limit => Some(last.post_id),
+            _ => (from_post > 0).then_some(from_post),
+        };
+        let own_concept = matches!(
+            retrieval.signal,
+            Signal::Words(_) | Signal::Title(_) | Signal::Sounds(_)
+        );
+        if own_concept && stopped_at_limit {
+            window_start = window_start.min(searched_back_to.unwrap_or(0));
+        }
         found.signals.push(SignalStats {
-            signal,
+            signal: retrieval.signal,
             found: rows.len(),
-            oldest_post: rows.last().map(|r| r.post_id),
-            stopped_at_limit: rows.len() as i64 >= limit,
+            searched_back_to,
         });
         for r in rows {
             let title_han_share = *han_shares
@@ -207,7 +283,7 @@ pub fn candidates(conn: &mut Conn, query: &SearchQuery, filters: Filters) -> Que
             found.candidates.push(Candidate {
                 post_id: r.post_id,
                 thread_id: r.thread_id,
-                signal,
+                signal: retrieval.signal,
                 length: r.length,
                 staff_answered: r.staff_answered,
                 solved: r.solved,
@@ -218,6 +294,32 @@ pub fn candidates(conn: &mut Conn, query: &SearchQuery, filters: Filters) -> Que
         }
     }
     Ok(found)
+}
+
+#[derive(QueryableByName)]
+struct Probe {
+    #[diesel(sql_type = BigInt)]
+    found: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    oldest: Option<i64>,
+}
+
+/// About how many posts match `expression`, from its newest matches' row ids alone (no
+/// row is read): cheap for a common word, where counting every match is not.
+fn estimated_frequency(conn: &mut Conn, expression: &str, newest_post: i64) -> QueryResult<f64> {
+    let probe: Probe = diesel::sql_query(
+        "SELECT count(*) AS found, min(rowid) AS oldest FROM (SELECT rowid FROM search_index \
+         WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?)",
+    )
+    .bind::<Text, _>(expression)
+    .bind::<BigInt, _>(FREQUENCY_PROBE)
+    .get_result(conn)?;
+    let searched_back_to = probe.oldest.filter(|_| probe.found >= FREQUENCY_PROBE);
+    Ok(estimated_matches(
+        probe.found as usize,
+        searched_back_to,
+        newest_post,
+    ))
 }
 
 #[derive(QueryableByName)]
@@ -250,85 +352,79 @@ fn vocabulary_has_prefix(conn: &mut Conn, prefix: &str) -> QueryResult<bool> {
     Ok(!found.is_empty())
 }
 
-fn document_frequency(conn: &mut Conn, term: &str) -> QueryResult<i64> {
-    let rows: Vec<VocabRow> =
-        diesel::sql_query("SELECT term, doc FROM search_vocab WHERE term = ?")
-            .bind::<Text, _>(term)
-            .load(conn)?;
-    Ok(rows.first().map_or(0, |r| r.doc))
-}
-
 /// Keeps the sounds of a Chinese word only where the word looks misspelled: when most
 /// posts with those sounds use a different word (体现 typed for the far more common 提现).
 /// A correctly spelled word is searched by itself; adding its sounds would only count it
 /// twice and make posts that use its synonyms look worse.
 pub fn keep_sounds_of_misspellings(conn: &mut Conn, query: &mut SearchQuery) -> QueryResult<()> {
+    let mut newest_post = None;
     for group in &mut query.groups {
         if group.sounds.is_empty() {
             continue;
         }
-        let word = document_frequency(conn, group.terms[0].text())?;
-        let mut rarest_sound = i64::MAX;
+        let newest_post = match newest_post {
+            Some(id) => id,
+            None => *newest_post.insert(super::posts::highest_id(conn)?),
+        };
+        let word = estimated_frequency(conn, &quoted(&group.terms[0]), newest_post)?;
+        let mut rarest_sound = f64::MAX;
         for sound in &group.sounds {
-            rarest_sound = rarest_sound.min(document_frequency(conn, sound)?);
+            let expression = format!("sounds : {}", quoted(&Term::Exact(sound.clone())));
+            rarest_sound = rarest_sound.min(estimated_frequency(conn, &expression, newest_post)?);
         }
-        if rarest_sound == 0 || word * 2 >= rarest_sound {
+        if rarest_sound == 0.0 || word * 2.0 >= rarest_sound {
             group.sounds.clear();
         }
     }
     Ok(())
 }
 
-/// Adds, for each English word the index has never seen, the closest word it has
-/// (one edit for short words, two for long ones), preferring the more common.
-pub fn correct_spelling(conn: &mut Conn, query: &mut SearchQuery) -> QueryResult<()> {
-    for group in &mut query.groups {
-        let Some(word) = group.correctable.clone() else {
+/// The English words of `query` (by group) that the index has never seen, by the word
+/// or by its stem.
+pub fn unknown_words(conn: &mut Conn, query: &SearchQuery) -> QueryResult<Vec<(usize, String)>> {
+    let mut unknown = Vec::new();
+    for (i, group) in query.groups.iter().enumerate() {
+        let Some(word) = &group.correctable else {
             continue;
         };
         let stem = group.terms.iter().find_map(|t| match t {
-            Term::Prefix(p) => Some(p.clone()),
+            Term::Prefix(p) => Some(p.as_str()),
             Term::Exact(_) => None,
         });
-        if vocabulary_has_prefix(conn, stem.as_deref().unwrap_or(&word))? {
-            continue;
-        }
-        let Some(first) = word.chars().next().map(String::from) else {
-            continue;
-        };
-        let Some(end) = after_prefix(&first) else {
-            continue;
-        };
-        let limit = if word.chars().count() <= 6 { 1 } else { 2 };
-        let len = word.chars().count() as i64;
-        let nearby: Vec<VocabRow> = diesel::sql_query(
-            "SELECT term, doc FROM search_vocab WHERE term >= ? AND term < ? \
-             AND length(term) BETWEEN ? AND ? LIMIT 20000",
-        )
-        .bind::<Text, _>(&first)
-        .bind::<Text, _>(&end)
-        .bind::<BigInt, _>(len - limit as i64)
-        .bind::<BigInt, _>(len + limit as i64)
-        .load(conn)?;
-        let best = nearby
-            .iter()
-            .filter(|v| v.term.chars().all(char::is_alphabetic))
-            .filter_map(|v| {
-                text::edit_distance(&word, &v.term, limit).map(|d| (d, -v.doc, &v.term))
-            })
-            .min();
-        if let Some((_, _, corrected)) = best {
-            for term in [
-                Term::Exact(corrected.clone()),
-                text::english_term_for(corrected),
-            ] {
-                if !group.terms.contains(&term) {
-                    group.terms.push(term);
-                }
-            }
+        if !vocabulary_has_prefix(conn, stem.unwrap_or(word))? {
+            unknown.push((i, word.clone()));
         }
     }
-    Ok(())
+    Ok(unknown)
+}
+
+/// The word the index has that is closest to `word` (one edit for short words, two for
+/// long ones), preferring the more common. Reads every indexed word of about that length
+/// that starts with the same letter, so callers keep what it finds.
+pub fn closest_known_word(conn: &mut Conn, word: &str) -> QueryResult<Option<String>> {
+    let Some(first) = word.chars().next().map(String::from) else {
+        return Ok(None);
+    };
+    let Some(end) = after_prefix(&first) else {
+        return Ok(None);
+    };
+    let limit = if word.chars().count() <= 6 { 1 } else { 2 };
+    let len = word.chars().count() as i64;
+    let nearby: Vec<VocabRow> = diesel::sql_query(
+        "SELECT term, doc FROM search_vocab WHERE term >= ? AND term < ? \
+         AND length(term) BETWEEN ? AND ? LIMIT 20000",
+    )
+    .bind::<Text, _>(&first)
+    .bind::<Text, _>(&end)
+    .bind::<BigInt, _>(len - limit as i64)
+    .bind::<BigInt, _>(len + limit as i64)
+    .load(conn)?;
+    Ok(nearby
+        .into_iter()
+        .filter(|v| v.term.chars().all(char::is_alphabetic))
+        .filter_map(|v| text::edit_distance(word, &v.term, limit).map(|d| (d, -v.doc, v.term)))
+        .min()
+        .map(|(_, _, term)| term))
 }
 
 #[derive(Insertable)]
@@ -386,7 +482,7 @@ mod tests {
         let q = parse_query("\"x\" b* NEAR(c) \"\"\" 提币");
         let expressions: Vec<(Signal, String)> = retrievals(&q)
             .into_iter()
-            .map(|(signal, e, _)| (signal, e))
+            .map(|r| (r.signal, r.expression))
             .collect();
         let of = |signal: Signal| {
             expressions
@@ -410,6 +506,24 @@ mod tests {
             "typed neighbours form a phrase: {expressions:?}"
         );
         assert_eq!(concept_count(&q), 5);
+    }
+
+    #[test]
+    fn several_concepts_are_also_looked_for_together() {
+        let q = parse_query("充值 到账 慢");
+        let all = retrievals(&q)
+            .into_iter()
+            .find(|r| matches!(r.signal, Signal::All(_)))
+            .map(|r| (r.signal, r.expression));
+        let (signal, expression) = all.expect("an all-concepts retrieval");
+        assert_eq!(signal, Signal::All(q.groups.len()));
+        assert_eq!(expression.matches(" AND ").count(), q.groups.len() - 1);
+        let single = parse_query("充值");
+        assert!(
+            !retrievals(&single)
+                .iter()
+                .any(|r| matches!(r.signal, Signal::All(_)))
+        );
     }
 
     #[test]

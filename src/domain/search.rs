@@ -16,12 +16,14 @@ pub const SIMILAR_THREADS: usize = 5;
 /// What one retrieval from the index looked for. A search asks the index, per concept (a
 /// word with its synonyms), for the newest posts holding it anywhere, the newest whose
 /// title holds it, and, for a word that looks misspelled, the newest sharing its sounds;
-/// and for the newest posts holding each phrase typed.
+/// for the newest posts holding all of the first `n` concepts (`All(n)`, when there are
+/// several); and for the newest posts holding each phrase typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Signal {
     Words(usize),
     Title(usize),
     Sounds(usize),
+    All(usize),
     Phrase(usize),
 }
 
@@ -42,28 +44,33 @@ pub struct Candidate {
     pub title_han_share: f64,
 }
 
-/// How one retrieval went: how many posts it returned, the oldest of them, and whether it
-/// stopped at its limit (then more, older posts match too).
+/// How one retrieval went: how many posts it returned, and how far back it looked: to the
+/// oldest post it returned when it stopped at its limit, or to a bound it was given
+/// (`None`: through the whole forum, so `found` is every match).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SignalStats {
     pub signal: Signal,
     pub found: usize,
-    pub oldest_post: Option<i64>,
-    pub stopped_at_limit: bool,
+    pub searched_back_to: Option<i64>,
 }
 
 impl SignalStats {
-    /// How many posts of the whole forum match. Exact when the retrieval was not cut off;
-    /// otherwise estimated from how densely the newest matches lie among the newest posts
-    /// (`newest_post` ids in all), which spares counting a common word's every post.
     fn document_frequency(&self, newest_post: i64) -> f64 {
-        match (self.stopped_at_limit, self.oldest_post) {
-            (true, Some(oldest)) if newest_post >= oldest => {
-                let span = (newest_post - oldest + 1) as f64;
-                self.found as f64 * newest_post as f64 / span
-            }
-            _ => self.found as f64,
+        estimated_matches(self.found, self.searched_back_to, newest_post)
+    }
+}
+
+/// How many posts of the whole forum (`newest_post` ids in all) match, from the `found`
+/// matches among the posts from `searched_back_to` on: exact when the whole forum was
+/// searched, otherwise scaled by how densely they lie among the newest posts, which spares
+/// counting a common word's every post.
+pub fn estimated_matches(found: usize, searched_back_to: Option<i64>, newest_post: i64) -> f64 {
+    match searched_back_to {
+        Some(oldest) if newest_post >= oldest => {
+            let span = (newest_post - oldest + 1) as f64;
+            found as f64 * newest_post as f64 / span
         }
+        _ => found as f64,
     }
 }
 
@@ -172,6 +179,12 @@ pub fn rank(found: &Found, query_han_share: f64, now: NaiveDateTime) -> Vec<Rank
         match c.signal {
             Signal::Phrase(j) => {
                 post.phrases.insert(j);
+            }
+            Signal::All(n) => {
+                for i in 0..n {
+                    let strongest = post.fields.entry(i).or_insert(0.0);
+                    *strongest = strongest.max(BODY_WEIGHT);
+                }
             }
             Signal::Words(i) | Signal::Title(i) | Signal::Sounds(i) => {
                 let field = match c.signal {
@@ -414,8 +427,7 @@ mod tests {
                 None => signals.push(SignalStats {
                     signal: c.signal,
                     found: 1,
-                    oldest_post: Some(c.post_id),
-                    stopped_at_limit: false,
+                    searched_back_to: None,
                 }),
             }
         }
@@ -480,6 +492,24 @@ mod tests {
     }
 
     #[test]
+    fn a_post_found_holding_every_concept_covers_them_all() {
+        let ranked = rank(
+            &found(
+                vec![
+                    candidate(1, 10, Signal::All(2)),
+                    candidate(2, 11, Signal::Words(0)),
+                    candidate(3, 12, Signal::Words(1)),
+                ],
+                2,
+            ),
+            0.0,
+            at(0),
+        );
+        assert_eq!(ranked[0].thread_id, 10);
+        assert!(ranked[0].score > ranked[1].score * 1.5);
+    }
+
+    #[test]
     fn a_shorter_post_with_the_same_match_ranks_higher() {
         let mut long = candidate(1, 10, Signal::Words(0));
         long.length = 400;
@@ -493,13 +523,12 @@ mod tests {
         let stats = SignalStats {
             signal: Signal::Words(0),
             found: 300,
-            oldest_post: Some(9_001),
-            stopped_at_limit: true,
+            searched_back_to: Some(9_001),
         };
         // 300 matches among the newest 1,000 posts: about 3,000 among 10,000.
         assert!((stats.document_frequency(10_000) - 3_000.0).abs() < 1.0);
         let complete = SignalStats {
-            stopped_at_limit: false,
+            searched_back_to: None,
             ..stats
         };
         assert_eq!(complete.document_frequency(10_000), 300.0);

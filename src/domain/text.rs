@@ -362,6 +362,22 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
+    /// Adds a corrected spelling (a word the index has) to the word group `group` typed
+    /// misspelled.
+    pub fn add_correction(&mut self, group: usize, corrected: &str) {
+        let Some(group) = self.groups.get_mut(group) else {
+            return;
+        };
+        for term in [
+            Term::Exact(corrected.to_owned()),
+            english_term_for(corrected),
+        ] {
+            if !group.terms.contains(&term) {
+                group.terms.push(term);
+            }
+        }
+    }
+
     /// Nothing searchable: empty, all punctuation, or only stopwords.
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty() && self.sounds.is_empty()

@@ -26,7 +26,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Responder, Route, guard, web
 
 use self::moderation::{accounts as mod_accounts, threads as mod_threads};
 use crate::actions::passwords::PasswordHasher;
-use crate::actions::search::QueryLog;
+use crate::actions::search::{QueryLog, Spellings};
 use crate::actions::{Auth, Publish};
 use crate::config::Settings;
 use crate::db::Database;
@@ -38,12 +38,13 @@ use crate::domain::totp::QrSvg;
 use crate::error::AppError;
 
 /// What every handler may reach: the database, the password hasher, the key that seals
-/// TOTP secrets, the search log, the settings.
+/// TOTP secrets, the search log and spelling memo, the settings.
 pub struct AppState {
     pub db: Database,
     pub hasher: PasswordHasher,
     pub secret_key: SecretKey,
     pub search_log: Arc<QueryLog>,
+    pub spellings: Arc<Spellings>,
     /// The exchange's own domains, from `AGORA_LINK_ALLOWLIST`.
     pub links: Arc<LinkPolicy>,
     /// Staff words and the brands of `AGORA_PROTECTED_NAMES`, for registration.

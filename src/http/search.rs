@@ -107,7 +107,13 @@ pub async fn show(
     let (hits, has_more, empty_query, page) = if request.text.trim().is_empty() {
         (Vec::new(), false, false, 1)
     } else {
-        let results = search::search(&state.db, &state.search_log, request.clone()).await?;
+        let results = search::search(
+            &state.db,
+            &state.search_log,
+            &state.spellings,
+            request.clone(),
+        )
+        .await?;
         let hits = results
             .hits
             .into_iter()

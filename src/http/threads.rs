@@ -164,7 +164,7 @@ pub async fn create(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let board = board_item(&state, slug, &ctx).await?;
-    let similar = search::similar(&state.db, draft.title.clone()).await?;
+    let similar = search::similar(&state.db, &state.spellings, draft.title.clone()).await?;
     let similar = similar.iter().map(ThreadItem::from).collect();
     page::render(
         status,

@@ -39,7 +39,13 @@ pub async fn index(
     viewer: Viewer,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, AppError> {
-    let results = search::search(&state.db, &state.search_log, params.request()?).await?;
+    let results = search::search(
+        &state.db,
+        &state.search_log,
+        &state.spellings,
+        params.request()?,
+    )
+    .await?;
     let hint = results
         .empty_query
         .then(|| viewer.lang.t("search.empty_hint").into_owned());
@@ -80,7 +86,7 @@ pub async fn similar(
     params: web::Query<SimilarParams>,
 ) -> Result<HttpResponse, AppError> {
     let title = params.into_inner().title.unwrap_or_default();
-    let threads = search::similar(&state.db, title).await?;
+    let threads = search::similar(&state.db, &state.spellings, title).await?;
     Ok(json::ok(&SimilarJson {
         threads: threads.iter().map(ThreadSummaryJson::from).collect(),
     }))
