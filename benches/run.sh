@@ -8,7 +8,8 @@
 #   benches/run.sh --small    # 10,000 posts, 3 s per scenario (CI) -> target/bench/small/BENCHMARKS.md
 #
 # Options: --reuse (keep a seeded database of the same size from an earlier run),
-# --duration S, --out FILE. Needs wrk (Debian: apt-get install wrk) and curl.
+# --duration S, --out FILE, --only REGEX (only the scenarios whose names match, reported
+# to target/bench/SIZE/partial.md unless --out says otherwise). Needs wrk (Debian: apt-get install wrk) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,12 +18,14 @@ duration=30
 warmup=5
 out=""
 reuse=false
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --small) size=small ;;
     --reuse) reuse=true ;;
     --duration) duration="$2"; shift ;;
     --out) out="$2"; shift ;;
+    --only) only="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -36,8 +39,15 @@ else
   threads=50000 posts=1000000 users=20000 long=100000
 fi
 work="target/bench/$size"
-out="${out:-$([ "$size" = full ] && echo BENCHMARKS.md || echo "$work/BENCHMARKS.md")}"
+if [ -n "$only" ]; then
+  out="${out:-$work/partial.md}"
+else
+  out="${out:-$([ "$size" = full ] && echo BENCHMARKS.md || echo "$work/BENCHMARKS.md")}"
+fi
+# Whether scenario $1 is one to run.
+wanted() { [ -z "$only" ] || [[ "$1" =~ $only ]]; }
 mkdir -p "$work"
+rm -f "$work"/peak.*
 db="$work/forum.db"
 results="$work/results.tsv"
 : >"$results"
@@ -152,6 +162,7 @@ export BENCH_TOKENS=$tokens
 run() {
   local name=$1 url=$2 script=$3 conns=$4 secs=$5
   shift 5
+  wanted "$name" || return 0
   env "$@" wrk -t2 -c"$conns" -d"${warmup}s" -s "benches/wrk/$script" "$url" >/dev/null 2>&1 || true
   local peak_file="$work/peak.$name" line
   (peak=0; while kill -0 "$server_pid" 2>/dev/null; do
@@ -174,6 +185,7 @@ with_load() {
   local envs=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
   shift
+  if [ "$1" = run ] && ! wanted "$2"; then return 0; fi
   env "${envs[@]}" wrk -t1 -c"$conns" -d"${secs}s" -s "benches/wrk/$script" "$url" >/dev/null 2>&1 &
   local load=$!
   "$@"
@@ -207,11 +219,14 @@ refused_count=$(echo -n "$refused" | grep -c . || true)
 refused_p99=$( [ "$refused_count" -gt 0 ] && echo "$refused" | awk -v n="$refused_count" 'NR == int(n * 0.99 + 0.999) {print; exit}' || echo -)
 refused_max=$( [ "$refused_count" -gt 0 ] && echo "$refused" | tail -1 || echo -)
 
-say "search reindex while serving"
-reindex_start=$(date +%s.%N)
-with_load "$base" thread_page.lua 8 3600 -- \
-  "$agora" --database "$db" search reindex >"$work/reindex.log" 2>&1
-reindex_s=$(elapsed "$reindex_start")
+reindex_s="-"
+if wanted reindex; then
+  say "search reindex while serving"
+  reindex_start=$(date +%s.%N)
+  with_load "$base" thread_page.lua 8 3600 -- \
+    "$agora" --database "$db" search reindex >"$work/reindex.log" 2>&1
+  reindex_s=$(elapsed "$reindex_start")
+fi
 peak_rss=$(cat "$work"/peak.* 2>/dev/null | sort -n | tail -1)
 
 # --- the report -------------------------------------------------------------------------

@@ -72,6 +72,21 @@ async fn check_password(
     let keys = login_keys(&name_key, &meta);
     let policy = *auth.throttle;
     let may_pass_account_lock = second.is_some();
+    // Refusals are cheap in a storm: no room to hash, or a lock already in place, is
+    // answered before the attempt waits for the database's single writer.
+    let slot = auth.hasher.reserve().await?;
+    let checked_keys = keys.clone();
+    auth.db
+        .run(move |conn| {
+            throttle::refuse_if_locked(
+                conn,
+                &policy,
+                &checked_keys,
+                may_pass_account_lock,
+                db::now(),
+            )
+        })
+        .await?;
     let (attempt, found) = auth
         .db
         .write(move |conn| {
@@ -87,7 +102,7 @@ async fn check_password(
     // Over-long input cannot be a password of ours; it is still hashed against the dummy
     // so that it answers no faster.
     let candidate: String = password.chars().take(Password::MAX_CHARS + 1).collect();
-    let matches = match auth.hasher.verify(candidate, stored).await {
+    let matches = match slot.verify(candidate, stored).await {
         Ok(matches) => matches,
         Err(e) => return Err(throttle::not_judged(auth.db, attempt, e).await),
     };

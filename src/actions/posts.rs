@@ -26,14 +26,17 @@ pub async fn reply(
     let links = publish.links.clone();
     publish
         .db
-        .run(move |conn| {
-            let rules = LinkRules {
-                policy: &links,
-                trusted_author: actor.has_staff_powers(),
-            };
-            let html = markdown::render(&body, rules);
-            let indexed = text::index_document("", body.as_str());
-            db::write_blocking(conn, |conn| {
+        .prepare_then_write(
+            move |_| {
+                let rules = LinkRules {
+                    policy: &links,
+                    trusted_author: actor.has_staff_powers(),
+                };
+                let html = markdown::render(&body, rules);
+                let indexed = text::index_document("", body.as_str());
+                Ok::<_, AppError>((body, html, indexed))
+            },
+            move |conn, (body, html, indexed)| {
                 guards::not_suspended(conn, actor)?;
                 let thread = threads::row(conn, thread_id)?.ok_or(AppError::NotFound)?;
                 if thread.removed_at.is_some() && !actor.has_staff_powers() {
@@ -55,8 +58,8 @@ pub async fn reply(
                 search::index_post(conn, post.id(), &indexed)?;
                 threads::record_reply(conn, thread_id, now, actor.has_staff_powers())?;
                 posts::listing(conn, post.id())?.ok_or(AppError::NotFound)
-            })
-        })
+            },
+        )
         .await
 }
 
@@ -71,22 +74,25 @@ pub async fn edit_post(
     let links = publish.links.clone();
     publish
         .db
-        .run(move |conn| {
-            // The text stays its author's: staff editing a member's post do not make its
-            // links trusted.
-            let author = posts::row(conn, post_id)?
-                .ok_or(AppError::NotFound)?
-                .author_id;
-            let trusted = actor.has_staff_powers() && author == actor.id.get();
-            let html = markdown::render(
-                &body,
-                LinkRules {
-                    policy: &links,
-                    trusted_author: trusted,
-                },
-            );
-            let indexed = text::index_document("", body.as_str());
-            db::write_blocking(conn, |conn| {
+        .prepare_then_write(
+            move |conn| {
+                // The text stays its author's: staff editing a member's post do not make
+                // its links trusted.
+                let author = posts::row(conn, post_id)?
+                    .ok_or(AppError::NotFound)?
+                    .author_id;
+                let trusted = actor.has_staff_powers() && author == actor.id.get();
+                let html = markdown::render(
+                    &body,
+                    LinkRules {
+                        policy: &links,
+                        trusted_author: trusted,
+                    },
+                );
+                let indexed = text::index_document("", body.as_str());
+                Ok::<_, AppError>((body, html, indexed))
+            },
+            move |conn, (body, html, indexed)| {
                 guards::not_suspended(conn, actor)?;
                 let post = posts::row(conn, post_id)?.ok_or(AppError::NotFound)?;
                 let thread = threads::row(conn, post.thread_id())?.ok_or(AppError::NotFound)?;
@@ -104,8 +110,8 @@ pub async fn edit_post(
                 };
                 search::index_post(conn, post_id, &indexed)?;
                 posts::listing(conn, post_id)?.ok_or(AppError::NotFound)
-            })
-        })
+            },
+        )
         .await
 }
 

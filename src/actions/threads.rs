@@ -23,16 +23,17 @@ pub async fn create_thread(
     let links = publish.links.clone();
     publish
         .db
-        .run(move |conn| {
-            // Rendered and segmented before the write lock is taken, so that other writers
-            // do not wait on it.
-            let rules = LinkRules {
-                policy: &links,
-                trusted_author: actor.has_staff_powers(),
-            };
-            let html = markdown::render(&body, rules);
-            let indexed = text::index_document(title.as_str(), body.as_str());
-            db::write_blocking(conn, |conn| {
+        .prepare_then_write(
+            move |_| {
+                let rules = LinkRules {
+                    policy: &links,
+                    trusted_author: actor.has_staff_powers(),
+                };
+                let html = markdown::render(&body, rules);
+                let indexed = text::index_document(title.as_str(), body.as_str());
+                Ok::<_, AppError>((title, body, html, indexed))
+            },
+            move |conn, (title, body, html, indexed)| {
                 guards::not_suspended(conn, actor)?;
                 let board = boards::by_slug(conn, &board_slug)?.ok_or(AppError::NotFound)?;
                 let now = db::now();
@@ -64,7 +65,7 @@ pub async fn create_thread(
                 let listing = threads::listing(conn, thread.id())?.ok_or(AppError::NotFound)?;
                 let post = posts::listing(conn, post.id())?.ok_or(AppError::NotFound)?;
                 Ok((listing, post))
-            })
-        })
+            },
+        )
         .await
 }

@@ -17,6 +17,27 @@ pub struct Attempt {
     bypassed_account_lock: Option<u64>,
 }
 
+/// Answers 429 when one of `keys` is locked now, writing nothing: a read-only look before
+/// `begin`, so that attempts against a lock never wait for the writer.
+pub fn refuse_if_locked(
+    conn: &mut db::Conn,
+    policy: &LoginThrottle,
+    keys: &[(Scope, String)],
+    may_pass_account_lock: bool,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    for (scope, key) in keys {
+        if *scope == Scope::Account && may_pass_account_lock {
+            continue;
+        }
+        let record = counters::record(conn, *scope, key)?;
+        if let Some(wait) = record.and_then(|r| policy.retry_after(&r, now)) {
+            return Err(AppError::RateLimited(retry_after_seconds(wait)));
+        }
+    }
+    Ok(())
+}
+
 /// Starts a check charged to `keys`: refused with `rate_limited` while any of them is
 /// locked, else counted as one failure until it ends otherwise.
 ///

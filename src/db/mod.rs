@@ -165,6 +165,25 @@ impl Database {
         .await
     }
 
+    /// Runs `prepare` with a pooled connection and no lock held (rendering, segmenting,
+    /// reads the write depends on), then `write` with what it made in one write
+    /// transaction, in turn with the other writers: slow work never holds up the queue.
+    pub async fn prepare_then_write<P, T, E, Prep, W>(
+        &self,
+        prepare: Prep,
+        write: W,
+    ) -> Result<T, E>
+    where
+        Prep: FnOnce(&mut Conn) -> Result<P, E> + Send + 'static,
+        W: FnOnce(&mut Conn, P) -> Result<T, E> + Send + 'static,
+        P: Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let prepared = self.run(prepare).await?;
+        self.write(move |conn| write(conn, prepared)).await
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<(), DbError> {
         self.run(|conn| {
