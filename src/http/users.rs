@@ -65,7 +65,7 @@ pub async fn profile(
         .filter(|until| sees_standing && *until > crate::db::now())
         .map(|until| {
             (
-                Stamp::new(until).text,
+                Stamp::new(until).text(),
                 user.suspension_reason.clone().unwrap_or_default(),
             )
         });
