@@ -157,6 +157,14 @@ done <<<"$members"
 export BENCH_TOKENS=$tokens
 
 # --- scenarios --------------------------------------------------------------------------
+# p50 and p99 (tab-separated, in ms) of sorted numbers on stdin; "-" for none.
+percentiles() {
+  awk '{ v[NR] = $1 } END {
+    if (NR == 0) { printf "-\t-"; exit }
+    i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999)
+    printf "%.2f\t%.2f", v[i50], v[i99] }'
+}
+
 # run NAME BASE SCRIPT CONNECTIONS SECONDS [VAR=VALUE ...]: a warm-up, then the measured
 # run; appends NAME, connections, the wrk summary and the server's peak RSS to $results.
 run() {
@@ -169,11 +177,20 @@ run() {
      r=$(rss_kib); [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$peak_file"; sleep 0.2
    done) &
   local sampler=$!
+  local from_line
+  from_line=$(wc -l <"$work/server.log")
   line=$(env "$@" wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s "benches/wrk/$script" "$url" \
     | grep '^BENCH_JSON ' | cut -d' ' -f2-)
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
-  printf '%s\t%s\t%s\t%s\n' "$name" "$conns" "$line" "$(cat "$peak_file" 2>/dev/null || echo 0)" >>"$results"
+  # The server's own latency of the requests this scenario sent, from its request log.
+  local method=GET server=$'-\t-'
+  case "$script" in post.lua | login.lua) method=POST ;; esac
+  if [ "$url" = "$base" ]; then
+    server=$(tail -n +"$((from_line + 1))" "$work/server.log" | grep "agora::request: method=$method " \
+      | grep -o 'latency_ms=[0-9.]*' | cut -d= -f2 | sort -n | percentiles)
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$line" "$(cat "$peak_file" 2>/dev/null || echo 0)" "$server" >>"$results"
   printf '  %-28s %s\n' "$name" "$line" >&2
 }
 
@@ -202,6 +219,9 @@ run board_deepest_page "$base" board.lua 64 "$duration" BENCH_DEPTH=deepest
 run board_any_depth "$base" board.lua 64 "$duration" BENCH_DEPTH=any
 run search_common_word "$base" search.lua 16 "$duration" BENCH_QUERIES=common
 run search_multi_word "$base" search.lua 16 "$duration" BENCH_QUERIES=multi
+# The same queries from two clients (one per core): a search's latency without a queue.
+run search_common_word_2_clients "$base" search.lua 2 "$duration" BENCH_QUERIES=common
+run search_multi_word_2_clients "$base" search.lua 2 "$duration" BENCH_QUERIES=multi
 run thread_probe_idle "$base" thread_page.lua 8 "$duration"
 run posting_32_writers "$base" post.lua 32 "$duration"
 # 100 posts/s: 4 connections, each waiting 40 ms before its next post.
@@ -248,8 +268,11 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
   echo "Every rate is also given as a share of the reference page's (one pooled query by key range"
   echo "for 20 posts, rendered with askama: \`examples/bench_reference.rs\`) measured in the same run."
   echo
-  echo "| scenario | connections | req/s | of reference | p50 ms | p99 ms | max ms | non-2xx | peak RSS MiB |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "Latencies are wrk's (queueing in the client included) and, under \"server\", the server's own"
+  echo "from its request log."
+  echo
+  echo "| scenario | connections | req/s | of reference | p50 ms | p99 ms | max ms | server p50 ms | server p99 ms | non-2xx | peak RSS MiB |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   awk -F'\t' '
     function field(json, key,   m) {
       if (match(json, "\"" key "\":[0-9]+")) { m = substr(json, RSTART, RLENGTH); sub(/.*:/, "", m); return m + 0 }
@@ -261,8 +284,9 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
       if ($1 == "reference") ref = rate
       share = ref > 0 ? sprintf("%.0f%%", 100 * rate / ref) : "-"
       bad = field($3, "status_errors") + field($3, "timeouts") + field($3, "connect_errors") + field($3, "read_errors")
-      printf "| %s | %s | %.0f | %s | %.2f | %.2f | %.1f | %d | %.0f |\n", $1, $2, rate, share,
-        field($3, "p50_us") / 1000, field($3, "p99_us") / 1000, field($3, "max_us") / 1000, bad, $4 / 1024
+      printf "| %s | %s | %.0f | %s | %.2f | %.2f | %.1f | %s | %s | %d | %.0f |\n", $1, $2, rate, share,
+        field($3, "p50_us") / 1000, field($3, "p99_us") / 1000, field($3, "max_us") / 1000,
+        $5, $6, bad, $4 / 1024
     }' "$results"
   echo
   echo "Login storm: statuses $(grep '^login_storm' "$results" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-);"
@@ -272,7 +296,7 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
   echo "|---|---:|"
   echo "| peak RSS under load | $(mib "${peak_rss:-0}") MiB |"
   echo "| ready to serve after start | $ready_ms ms |"
-  echo "| \`agora search reindex\` while serving | $(printf '%.0f' "$reindex_s") s |"
+  echo "| \`agora search reindex\` while serving | $([ "$reindex_s" = - ] && echo "(not run)" || printf '%.0f s' "$reindex_s") |"
   echo "| \`agora seed-demo\` | $([ "$seed_s" = "(reused)" ] && echo "(reused database)" || printf '%.0f s' "$seed_s") |"
 } >"$out.tmp"
 mv "$out.tmp" "$out"
