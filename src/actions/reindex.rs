@@ -1,7 +1,8 @@
 //! Rebuilding the search index from the stored posts (after a change to the word lists,
 //! or to repair). Each batch of posts is replaced in its own short transaction, so the
 //! forum keeps serving — reads and writes — and every post's row is always whole: the
-//! index never disagrees with a post for longer than that post's own batch.
+//! index never disagrees with a post for longer than that post's own batch. Then the
+//! index's segments are merged, again in short steps.
 
 use std::thread;
 
@@ -66,5 +67,6 @@ pub fn reindex_all(conn: &mut Conn, progress: impl Fn(u64, u64)) -> Result<u64, 
         indexed += analysed.iter().filter(|t| t.is_some()).count() as u64;
         progress(done, total.max(done));
     }
+    search::compact(conn)?;
     Ok(indexed)
 }

@@ -51,6 +51,42 @@ pub fn index_post(conn: &mut Conn, post: PostId, text: &IndexedText) -> QueryRes
     Ok(())
 }
 
+#[derive(QueryableByName)]
+struct Changes {
+    #[diesel(sql_type = BigInt)]
+    changes: i64,
+}
+
+fn total_changes(conn: &mut Conn) -> QueryResult<i64> {
+    Ok(diesel::sql_query("SELECT total_changes() AS changes")
+        .get_result::<Changes>(conn)?
+        .changes)
+}
+
+/// Merges the index's segments into fewer, writing about `pages` pages. Answers whether
+/// there was anything to merge (FTS5 says so through the change count). Rebuilding the
+/// index leaves it in many segments full of replaced entries, which every search would
+/// otherwise read through.
+fn merge_segments(conn: &mut Conn, pages: i64) -> QueryResult<bool> {
+    let before = total_changes(conn)?;
+    // A negative size merges segments of every level, as few as two at a time.
+    diesel::sql_query("INSERT INTO search_index (search_index, rank) VALUES ('merge', ?)")
+        .bind::<BigInt, _>(-pages.abs())
+        .execute(conn)?;
+    Ok(total_changes(conn)? - before >= 2)
+}
+
+/// Merges the whole index into as few segments as it will go, after a bulk write (a
+/// rebuild, a seeded forum), in steps of its own short transactions so that writers
+/// keep getting their turn.
+pub fn compact(conn: &mut Conn) -> QueryResult<()> {
+    while conn.immediate_transaction(|conn| merge_segments(conn, MERGE_PAGES))? {}
+    Ok(())
+}
+
+/// Pages of the index written per step of `compact`.
+const MERGE_PAGES: i64 = 500;
+
 /// Takes a post out of the index (when it is removed).
 pub fn unindex_post(conn: &mut Conn, post: PostId) -> QueryResult<()> {
     diesel::sql_query("DELETE FROM search_index WHERE rowid = ?")

@@ -13,7 +13,7 @@ use chrono::{Duration, NaiveDateTime};
 use self::content::{BOARDS, Dice, Opening};
 use crate::actions::two_factor;
 use crate::db::seed::{self, PostSeed, ThreadSeed, UserSeed};
-use crate::db::{self, Conn};
+use crate::db::{self, Conn, search};
 use crate::domain::ids::UserId;
 use crate::domain::links::LinkPolicy;
 use crate::domain::markdown::{self, LinkRules};
@@ -342,6 +342,7 @@ pub fn seed(
         seed::recount_board_threads(conn)?;
         Ok::<_, AppError>(())
     })?;
+    search::compact(conn)?;
     Ok(Report {
         users: plan.users,
         threads: plan.threads,
