@@ -18,10 +18,6 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-// The forum's own allocator, so that the ratio compares the work, not the allocators.
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 #[derive(Queryable)]
 struct Row {
     id: i64,
