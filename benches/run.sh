@@ -236,7 +236,8 @@ refused=$(tail -n +"$log_mark" "$work/server.log" \
   | grep 'path=/api/v1/sessions status=\(429\|503\)' \
   | grep -o 'latency_ms=[0-9.]*' | cut -d= -f2 | sort -n)
 refused_count=$(echo -n "$refused" | grep -c . || true)
-refused_p99=$( [ "$refused_count" -gt 0 ] && echo "$refused" | awk -v n="$refused_count" 'NR == int(n * 0.99 + 0.999) {print; exit}' || echo -)
+# (awk reads to the end: stopping early would fail the pipeline on the writer's SIGPIPE.)
+refused_p99=$( [ "$refused_count" -gt 0 ] && echo "$refused" | awk -v n="$refused_count" 'NR == int(n * 0.99 + 0.999) {v = $0} END {print v}' || echo -)
 refused_max=$( [ "$refused_count" -gt 0 ] && echo "$refused" | tail -1 || echo -)
 
 reindex_s="-"
