@@ -36,6 +36,22 @@ impl DatabaseUrl {
         Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
     }
 
+    /// The location for logs and messages: a PostgreSQL password is never shown.
+    pub fn display_safely(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            DatabaseUrl::Postgres(raw) => match url::Url::parse(raw) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "postgres://…".to_owned(),
+            },
+        }
+    }
+
     /// Where the TOTP key is kept when none is configured: beside the SQLite file, so that
     /// the database alone (a copy, a backup of just that file) does not hold it.
     pub fn key_file(&self) -> Option<PathBuf> {

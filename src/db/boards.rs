@@ -69,9 +69,9 @@ pub fn seed_defaults(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<()> {
             created_at: now,
         })
         .collect();
-    diesel::insert_into(boards::table)
+    super::on_backend!(conn, |c| diesel::insert_into(boards::table)
         .values(&rows)
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 

@@ -1,5 +1,23 @@
 //! Every diesel query lives below this module, in functions named by intent; nothing else
-//! names the schema. Here: the pool, the blocking runner, migrations and first-start seeding.
+//! names the schema. Here: the connection (SQLite or PostgreSQL), the pool, the blocking
+//! runner, write transactions, migrations and first-start seeding.
+//!
+//! Queries are written once with diesel's query builder against `Conn`, which is either
+//! backend; where SQL must differ (the search index, bulk seeding, upserts) the function
+//! matches on `Conn` and each arm holds that backend's statement.
+
+/// Runs one diesel expression on whichever backend `conn` holds, compiled once per
+/// backend: for the statements diesel's multi-backend connection cannot build (batch
+/// inserts, `RETURNING` a struct, upserts). The SQL is the same; only the types differ.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
 
 pub mod boards;
 pub mod moderation;
@@ -14,23 +32,39 @@ pub mod throttle;
 pub mod totp;
 pub mod users;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::sql_types::BigInt;
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
 
-pub type Conn = SqliteConnection;
-pub type PooledConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+/// A connection to either backend. The query builder works on it directly; functions
+/// whose SQL differs per backend match on it.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub type PooledConn = PooledConnection<Connector>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The transaction-scoped advisory lock every PostgreSQL write transaction takes first:
+/// writes are serialised across every app server sharing the database, as SQLite
+/// serialises them, so the rules written for one writer (post numbers, counters, the
+/// moderation log's hash chain, single-use codes) hold with many servers too. Reads never
+/// take it.
+const WRITER_LOCK: i64 = 0x6167_6f72_6101;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -44,8 +78,6 @@ pub enum DbError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("PostgreSQL is not supported by this build yet; use a SQLite path")]
-    PostgresUnsupported,
     #[error("cannot open the database {path}: {source}")]
     Pool {
         path: String,
@@ -62,29 +94,54 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
-#[derive(Debug)]
-struct SqlitePragmas;
+/// Opens connections of the configured backend for the pool.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    url: DatabaseUrl,
+}
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        // WAL lets pages read while a post is written; NORMAL sync is durable in WAL mode
-        // except for the last transactions on power loss; the busy timeout makes writers
-        // queue instead of failing.
-        conn.batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
+impl ManageConnection for Connector {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // WAL lets pages read while a post is written; NORMAL sync is durable in
+                // WAL mode except for the last transactions on power loss; the busy
+                // timeout makes writers queue instead of failing.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(Conn::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(Conn::Postgres)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
 /// The connection pool. Cloning is cheap (the pool is shared).
 #[derive(Clone)]
 pub struct Database {
-    pool: Pool<ConnectionManager<SqliteConnection>>,
-    /// One writer at a time, in arrival order. SQLite allows one writer anyway; waiting
-    /// here instead of in its busy handler (which sleeps and polls) keeps the slowest
-    /// writes close to the typical one when many arrive at once.
+    pool: Pool<Connector>,
+    /// One writer at a time, in arrival order. SQLite allows one writer anyway (and
+    /// PostgreSQL writers take `WRITER_LOCK`); waiting here instead of in the database
+    /// (SQLite's busy handler sleeps and polls) keeps the slowest writes close to the
+    /// typical one when many arrive at once.
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -92,31 +149,25 @@ impl Database {
     /// Opens (creating if needed) and migrates the database, and seeds the default boards
     /// on first start.
     pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<Self, OpenError> {
-        let path = match url {
-            DatabaseUrl::Sqlite(path) => path,
-            DatabaseUrl::Postgres(_) => return Err(OpenError::PostgresUnsupported),
-        };
-        let db = Self::connect(path, pool_size)?;
+        let db = Self::connect(url, pool_size)?;
         let mut conn = db.get()?;
-        conn.run_pending_migrations(MIGRATIONS)
-            .map_err(|e| OpenError::Migrate(e.to_string()))?;
+        migrate(&mut conn)?;
         boards::seed_defaults(&mut conn, now()).map_err(DbError::from)?;
         Ok(db)
     }
 
-    fn connect(path: &Path, pool_size: u32) -> Result<Self, OpenError> {
-        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+    fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, OpenError> {
+        let remote = matches!(url, DatabaseUrl::Postgres(_));
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
-            // A local file does not go stale between uses; checking costs a query per
-            // checkout.
-            .test_on_check_out(false)
+            // A local file does not go stale between uses (checking costs a query per
+            // checkout); a connection to a server can drop, and is checked.
+            .test_on_check_out(remote)
             .connection_timeout(Duration::from_secs(5))
-            .connection_customizer(Box::new(SqlitePragmas))
-            .build(manager)
+            .build(Connector { url: url.clone() })
             .map_err(|source| OpenError::Pool {
-                path: path.display().to_string(),
+                path: url.display_safely(),
                 source,
             })?;
         Ok(Database {
@@ -158,7 +209,7 @@ impl Database {
     {
         let turn = self.writer.clone().lock_owned().await;
         self.run(move |conn| {
-            let out = conn.immediate_transaction(f);
+            let out = write_blocking(conn, f);
             drop(turn);
             out
         })
@@ -194,11 +245,63 @@ impl Database {
     }
 }
 
-/// A write transaction for synchronous callers (the CLI).
+/// Runs the migrations of the connection's backend.
+fn migrate(conn: &mut Conn) -> Result<(), OpenError> {
+    let done = match conn {
+        Conn::Sqlite(inner) => inner.run_pending_migrations(SQLITE_MIGRATIONS).map(drop),
+        Conn::Postgres(inner) => inner.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop),
+    };
+    done.map_err(|e| OpenError::Migrate(e.to_string()))
+}
+
+/// Runs `f` in one write transaction: all of it lands or none of it. SQLite takes its
+/// write lock at the start (IMMEDIATE), so two writers queue on the busy timeout instead
+/// of failing when a read lock would have to be upgraded; PostgreSQL takes `WRITER_LOCK`.
+/// Also the write transaction for synchronous callers (the CLI).
 pub fn write_blocking<T, E, F>(conn: &mut Conn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut Conn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    conn.immediate_transaction(f)
+    type Manager = <Conn as Connection>::TransactionManager;
+    match conn {
+        Conn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        Conn::Postgres(_) => Manager::begin_transaction(conn)?,
+    }
+    let out = take_writer_lock(conn)
+        .map_err(E::from)
+        .and_then(|()| f(conn));
+    match out {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The error that stopped the work is the one to report; a failed rollback
+            // leaves the connection marked broken, and the pool drops it.
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+fn take_writer_lock(conn: &mut Conn) -> QueryResult<()> {
+    if let Conn::Postgres(inner) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<BigInt, _>(WRITER_LOCK)
+            .execute(inner)?;
+    }
+    Ok(())
+}
+
+impl Conn {
+    /// Which backend this is, for messages and reports.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Conn::Postgres(_) => "PostgreSQL",
+            Conn::Sqlite(_) => "SQLite",
+        }
+    }
 }

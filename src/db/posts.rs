@@ -66,10 +66,10 @@ pub struct NewPost<'a> {
 }
 
 pub fn insert(conn: &mut Conn, new: &NewPost<'_>) -> QueryResult<PostRow> {
-    diesel::insert_into(posts::table)
+    super::on_backend!(conn, |c| diesel::insert_into(posts::table)
         .values(new)
         .returning(PostRow::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn row(conn: &mut Conn, id: PostId) -> QueryResult<Option<PostRow>> {
@@ -120,14 +120,14 @@ pub fn update_body(
     html: &str,
     now: NaiveDateTime,
 ) -> QueryResult<PostRow> {
-    diesel::update(posts::table.find(id.get()))
+    super::on_backend!(conn, |c| diesel::update(posts::table.find(id.get()))
         .set((
             posts::body_source.eq(source),
             posts::body_html.eq(html),
             posts::edited_at.eq(now),
         ))
         .returning(PostRow::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn rows_by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<PostRow>> {

@@ -3,11 +3,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::BigInt;
 
 use super::Conn;
 use super::schema::{boards, posts, threads, users};
-use crate::domain::text::IndexedText;
 
 #[derive(Insertable)]
 #[diesel(table_name = users)]
@@ -72,47 +71,27 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 
 pub fn insert_users(conn: &mut Conn, rows: &[UserSeed]) -> QueryResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        diesel::insert_into(users::table)
+        super::on_backend!(conn, |c| diesel::insert_into(users::table)
             .values(chunk)
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }
 
 pub fn insert_threads(conn: &mut Conn, rows: &[ThreadSeed]) -> QueryResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        diesel::insert_into(threads::table)
+        super::on_backend!(conn, |c| diesel::insert_into(threads::table)
             .values(chunk)
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }
 
 pub fn insert_posts(conn: &mut Conn, rows: &[PostSeed]) -> QueryResult<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        diesel::insert_into(posts::table)
+        super::on_backend!(conn, |c| diesel::insert_into(posts::table)
             .values(chunk)
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Index rows for posts that have none yet, many to a statement.
-pub fn index_new_posts(conn: &mut Conn, rows: &[(i64, IndexedText)]) -> QueryResult<()> {
-    for chunk in rows.chunks(200) {
-        let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-        let mut query = diesel::sql_query(format!(
-            "INSERT INTO search_index (rowid, title, body, sounds) VALUES {values}"
-        ))
-        .into_boxed();
-        for (post, text) in chunk {
-            query = query
-                .bind::<BigInt, _>(*post)
-                .bind::<Text, _>(text.title.clone())
-                .bind::<Text, _>(text.body.clone())
-                .bind::<Text, _>(text.sounds.clone());
-        }
-        query.execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }
@@ -124,6 +103,39 @@ pub fn recount_board_threads(conn: &mut Conn) -> QueryResult<usize> {
          (SELECT COUNT(*) FROM threads WHERE threads.board_id = boards.id AND threads.removed_at IS NULL)",
     )
     .execute(conn)
+}
+
+/// Tables whose ids bulk loads choose themselves.
+const TABLES_WITH_IDS: [&str; 10] = [
+    "users",
+    "sessions",
+    "boards",
+    "threads",
+    "posts",
+    "recovery_codes",
+    "pending_logins",
+    "flags",
+    "mod_log",
+    "search_log",
+];
+
+/// After rows were written with ids of the writer's choosing: PostgreSQL's id sequences
+/// move past the highest id (SQLite takes the next id from the table itself), and its
+/// planner statistics are refreshed.
+pub fn after_bulk_load(conn: &mut Conn) -> QueryResult<()> {
+    let Conn::Postgres(pg) = conn else {
+        return Ok(());
+    };
+    for table in TABLES_WITH_IDS {
+        diesel::sql_query(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+             GREATEST((SELECT max(id) FROM {table}), 1), \
+             (SELECT max(id) FROM {table}) IS NOT NULL)"
+        ))
+        .execute(pg)?;
+    }
+    diesel::sql_query("ANALYZE").execute(pg)?;
+    Ok(())
 }
 
 pub fn board_ids(conn: &mut Conn) -> QueryResult<Vec<(String, i64)>> {
@@ -144,7 +156,7 @@ pub fn recount_threads(conn: &mut Conn, from_id: i64) -> QueryResult<usize> {
                           WHERE posts.thread_id = threads.id AND posts.number > 0 \
                           AND posts.removed_at IS NULL AND users.role IN ('staff', 'admin') \
                           AND users.totp_enabled_at IS NOT NULL) \
-         WHERE threads.id >= ?",
+         WHERE threads.id >= $1",
     )
     .bind::<BigInt, _>(from_id)
     .execute(conn)

@@ -74,10 +74,10 @@ pub struct NewThread<'a> {
 }
 
 pub fn insert(conn: &mut Conn, new: &NewThread<'_>) -> QueryResult<ThreadRow> {
-    diesel::insert_into(threads::table)
+    super::on_backend!(conn, |c| diesel::insert_into(threads::table)
         .values(new)
         .returning(ThreadRow::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn row(conn: &mut Conn, id: ThreadId) -> QueryResult<Option<ThreadRow>> {

@@ -23,7 +23,7 @@ pub fn record(conn: &mut Conn, scope: Scope, key: &str) -> QueryResult<Option<Re
 }
 
 pub fn save(conn: &mut Conn, scope: Scope, key: &str, record: &Record) -> QueryResult<usize> {
-    diesel::insert_into(login_throttles::table)
+    super::on_backend!(conn, |c| diesel::insert_into(login_throttles::table)
         .values((
             login_throttles::scope.eq(scope.as_str()),
             login_throttles::key.eq(key),
@@ -36,7 +36,7 @@ pub fn save(conn: &mut Conn, scope: Scope, key: &str, record: &Record) -> QueryR
             login_throttles::failures.eq(excluded(login_throttles::failures)),
             login_throttles::last_failure_at.eq(excluded(login_throttles::last_failure_at)),
         ))
-        .execute(conn)
+        .execute(c))
 }
 
 pub fn clear(conn: &mut Conn, scope: Scope, key: &str) -> QueryResult<usize> {

@@ -94,9 +94,9 @@ pub fn replace_recovery_codes(
             created_at: now,
         })
         .collect();
-    diesel::insert_into(recovery_codes::table)
+    super::on_backend!(conn, |c| diesel::insert_into(recovery_codes::table)
         .values(&rows)
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 

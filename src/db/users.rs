@@ -68,10 +68,10 @@ pub struct NewUser<'a> {
 
 /// Inserts an account. A name whose key is taken fails with a unique violation.
 pub fn insert(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(users::table)
+    super::on_backend!(conn, |c| diesel::insert_into(users::table)
         .values(new)
         .returning(User::as_returning())
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn key_taken(conn: &mut Conn, key: &str) -> QueryResult<bool> {

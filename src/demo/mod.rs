@@ -124,7 +124,7 @@ fn flush(conn: &mut Conn, batch: &mut Batch) -> Result<u64, AppError> {
     db::write_blocking(conn, |conn| {
         seed::insert_threads(conn, &threads)?;
         seed::insert_posts(conn, &posts)?;
-        seed::index_new_posts(conn, &indexed)?;
+        search::index_new_posts(conn, &indexed)?;
         Ok::<_, AppError>(())
     })?;
     Ok(written)
@@ -343,6 +343,7 @@ pub fn seed(
         Ok::<_, AppError>(())
     })?;
     search::compact(conn)?;
+    seed::after_bulk_load(conn)?;
     Ok(Report {
         users: plan.users,
         threads: plan.threads,

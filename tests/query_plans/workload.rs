@@ -431,7 +431,8 @@ async fn reading(cast: &Cast<'_>, made: &Made) {
 /// away: their next request writes it again (it is written at most every five minutes).
 /// Done on a connection of the test's own, which records nothing.
 fn sessions_seen_a_while_ago(app: &TestApp) {
-    let mut conn = SqliteConnection::establish(&app.db_path.to_string_lossy()).expect("open db");
+    let path = app.db.sqlite_path().expect("the plan check runs on SQLite");
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open db");
     conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
     let earlier = "strftime('%Y-%m-%d %H:%M:%f', last_seen_at, '-10 minutes')";
     diesel::sql_query(format!("UPDATE sessions SET last_seen_at = {earlier}"))

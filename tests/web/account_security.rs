@@ -26,7 +26,7 @@ async fn staff_without_2fa_get_staff_2fa_required_until_they_enrol_and_only_then
         thread["post"]["id"].as_i64().expect("id"),
     );
     cli(
-        &app.db_path,
+        &app.db,
         &[
             "user",
             "create",

@@ -1,21 +1,18 @@
 //! The operator's commands, run as the real binary against the same database file.
 
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
+use std::sync::Arc;
 
-use agora::config::DatabaseUrl;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestApp, problem_code};
+use crate::helpers::{PASSWORD, TestApp, TestDb, problem_code};
 
-fn agora(db: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .arg("--database")
-        .arg(db)
+fn agora(db: &TestDb, args: &[&str], stdin: &str) -> Output {
+    let mut child = db
+        .agora()
         .args(args)
-        .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -43,8 +40,7 @@ async fn role_after_login(app: &TestApp, name: &str) -> String {
 
 #[tokio::test]
 async fn the_cli_creates_a_staff_account_that_logs_in_to_the_running_forum() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("agora.db");
+    let db = Arc::new(TestDb::fresh());
     let out = agora(
         &db,
         &[
@@ -63,7 +59,7 @@ async fn the_cli_creates_a_staff_account_that_logs_in_to_the_running_forum() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let app = TestApp::spawn_with(|s| s.database = DatabaseUrl::Sqlite(db.clone())).await;
+    let app = TestApp::spawn_on(db.clone(), |_| {}).await;
     assert_eq!(role_after_login(&app, "support_lead").await, "staff");
 
     let out = agora(&db, &["user", "set-role", "support_lead", "admin"], "");
@@ -77,9 +73,8 @@ async fn the_cli_creates_a_staff_account_that_logs_in_to_the_running_forum() {
 
 #[tokio::test]
 async fn set_role_ends_the_sessions_of_the_account() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("agora.db");
-    let app = TestApp::spawn_with(|s| s.database = DatabaseUrl::Sqlite(db.clone())).await;
+    let db = Arc::new(TestDb::fresh());
+    let app = TestApp::spawn_on(db.clone(), |_| {}).await;
     let token = app.member("promoted").await;
     let out = agora(&db, &["user", "set-role", "promoted", "staff"], "");
     assert!(
@@ -99,8 +94,7 @@ async fn set_role_ends_the_sessions_of_the_account() {
 
 #[tokio::test]
 async fn the_cli_refuses_bad_input_with_a_message_and_a_failure_code() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("agora.db");
+    let db = Arc::new(TestDb::fresh());
     let cases: [(&[&str], &str); 4] = [
         (
             &[
@@ -180,15 +174,14 @@ async fn search_reindex_rebuilds_a_lost_index_while_the_forum_serves() {
 
     {
         use diesel::prelude::*;
-        let mut conn = diesel::sqlite::SqliteConnection::establish(&app.db_path.to_string_lossy())
-            .expect("db");
+        let mut conn = app.db.conn();
         diesel::sql_query("DELETE FROM search_index")
             .execute(&mut conn)
             .expect("index emptied");
     }
     assert_eq!(found(search("提币").await), 0, "the index is gone");
 
-    let out = agora(&app.db_path, &["search", "reindex"], "");
+    let out = agora(&app.db, &["search", "reindex"], "");
     assert!(
         out.status.success(),
         "{}",
@@ -201,8 +194,7 @@ async fn search_reindex_rebuilds_a_lost_index_while_the_forum_serves() {
 
 #[tokio::test]
 async fn seed_demo_fills_a_consistent_searchable_forum() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = dir.path().join("agora.db");
+    let db = Arc::new(TestDb::fresh());
     let out = agora(
         &db,
         &[
@@ -223,7 +215,7 @@ async fn seed_demo_fills_a_consistent_searchable_forum() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("60 threads, 700 posts"));
 
-    let app = TestApp::spawn_with(|s| s.database = DatabaseUrl::Sqlite(db.clone())).await;
+    let app = TestApp::spawn_on(db.clone(), |_| {}).await;
     let boards: Value = app.get("/api/v1/boards").await.json().await.expect("json");
     let mut listed = 0;
     let mut pinned = 0;

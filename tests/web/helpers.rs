@@ -1,13 +1,22 @@
-//! Spawning a real server (random port, fresh SQLite file) and talking to it like a
+//! Spawning a real server (random port, fresh database) and talking to it like a
 //! browser or an API client would.
+//!
+//! The database is a fresh SQLite file, or, when `AGORA_TEST_POSTGRES` holds the URL of a
+//! PostgreSQL user that may create databases (`.ci/postgres start` prints one), a fresh
+//! database on that server: the same suite runs on either backend.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use agora::config::{DatabaseUrl, Settings};
+use agora::db::Conn;
+use agora::domain::secretbox::SecretKey;
 use agora::startup::Application;
-use diesel::{Connection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use reqwest::{Client, Method, Response, StatusCode, redirect};
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
@@ -16,11 +25,133 @@ use totp_rs::{Builder, Secret};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The PostgreSQL server the suite runs on, if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("AGORA_TEST_POSTGRES")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// One test's database, dropped with it.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    /// The TOTP key every server and CLI run on this database shares. On SQLite `None`:
+    /// the key file beside the database is used, as an operator's would be.
+    pub totp_key: Option<String>,
+    _dir: TempDir,
+    /// The server's admin URL and this database's name.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh, empty database on the backend under test.
+    pub fn fresh() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let Some(admin) = postgres_server() else {
+            return TestDb {
+                url: DatabaseUrl::Sqlite(dir.path().join("agora.db")),
+                totp_key: None,
+                _dir: dir,
+                postgres: None,
+            };
+        };
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "agora_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            unix_now_ms() % 1_000_000
+        );
+        let mut conn = PgConnection::establish(&admin).expect("the PostgreSQL test server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create a test database");
+        let mut url = url::Url::parse(&admin).expect("AGORA_TEST_POSTGRES is a URL");
+        url.set_path(&name);
+        TestDb {
+            url: DatabaseUrl::Postgres(url.to_string()),
+            totp_key: Some(SecretKey::generate().to_hex()),
+            _dir: dir,
+            postgres: Some((admin, name)),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// The SQLite file, on SQLite.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => Some(path),
+            DatabaseUrl::Postgres(_) => None,
+        }
+    }
+
+    /// What `--database` takes.
+    pub fn arg(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => path.display().to_string(),
+            DatabaseUrl::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// A direct connection, for looking at what the server stored.
+    pub fn conn(&self) -> Conn {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                Conn::Sqlite(SqliteConnection::establish(&path.to_string_lossy()).expect("open db"))
+            }
+            DatabaseUrl::Postgres(url) => {
+                Conn::Postgres(PgConnection::establish(url).expect("open db"))
+            }
+        }
+    }
+
+    /// The `agora` binary, pointed at this database (and its key).
+    pub fn agora(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_agora"));
+        command
+            .arg("--database")
+            .arg(self.arg())
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn");
+        match &self.totp_key {
+            Some(key) => command.env("AGORA_TOTP_KEY", key),
+            None => command.env_remove("AGORA_TOTP_KEY"),
+        };
+        command
+    }
+
+    /// Settings for a server on this database.
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings::new("127.0.0.1:0", self.url.clone());
+        settings.workers = Some(2);
+        settings.db_pool_size = 4;
+        settings.totp_key = self
+            .totp_key
+            .as_deref()
+            .map(|k| SecretKey::parse(k).expect("test key"));
+        settings
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            // A server of the test may still hold connections; FORCE ends them.
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
 pub struct TestApp {
     pub base: String,
-    pub db_path: PathBuf,
+    pub db: Arc<TestDb>,
     pub api: Client,
-    _dir: TempDir,
 }
 
 impl TestApp {
@@ -28,13 +159,19 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
-    /// A server whose settings `adjust` may change first.
+    /// A server on a fresh database, whose settings `adjust` may change first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("agora.db");
-        let mut settings = Settings::new("127.0.0.1:0", DatabaseUrl::Sqlite(db_path.clone()));
-        settings.workers = Some(2);
-        settings.db_pool_size = 4;
+        Self::spawn_on(Arc::new(TestDb::fresh()), adjust).await
+    }
+
+    /// Another server on the same database as `self` (several app servers, one database).
+    pub async fn another(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_on(self.db.clone(), adjust).await
+    }
+
+    /// A server on `db`, whose settings `adjust` may change first.
+    pub async fn spawn_on(db: Arc<TestDb>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = db.settings();
         adjust(&mut settings);
         let app = Application::build(settings).expect("the app builds");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -44,12 +181,7 @@ impl TestApp {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client");
-        TestApp {
-            base,
-            db_path,
-            api,
-            _dir: dir,
-        }
+        TestApp { base, db, api }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -509,18 +641,16 @@ pub async fn password_step(browser: &Browser, name: &str) -> Response {
     browser.login(name, PASSWORD).await
 }
 
-pub fn db(app: &TestApp) -> SqliteConnection {
-    SqliteConnection::establish(&app.db_path.to_string_lossy()).expect("open db")
+pub fn db(app: &TestApp) -> Conn {
+    app.db.conn()
 }
 
-pub fn cli(db: &std::path::Path, args: &[&str], stdin: &str) {
+pub fn cli(db: &TestDb, args: &[&str], stdin: &str) {
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .arg("--database")
-        .arg(db)
+    use std::process::Stdio;
+    let mut child = db
+        .agora()
         .args(args)
-        .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -548,7 +678,7 @@ pub fn cli(db: &std::path::Path, args: &[&str], stdin: &str) {
 /// file), logs in and turns 2FA on, as staff powers need; answers its bearer token.
 pub async fn staff_with_2fa(app: &TestApp, username: &str) -> String {
     cli(
-        &app.db_path,
+        &app.db,
         &[
             "user",
             "create",
@@ -671,7 +801,7 @@ pub async fn account_with_2fa(app: &TestApp, name: &str, role: &str) -> Account 
 /// Creates a `role` account through the CLI and logs in, without 2FA; answers its token.
 pub async fn account_without_2fa(app: &TestApp, name: &str, role: &str) -> String {
     cli(
-        &app.db_path,
+        &app.db,
         &["user", "create", name, "--role", role, "--password-stdin"],
         &format!("{PASSWORD}\n"),
     );
@@ -786,12 +916,9 @@ pub async fn mod_log(app: &TestApp, staff_token: &str) -> Vec<Value> {
 }
 
 /// Runs the `agora` binary against a database and answers its output, whatever its exit.
-pub fn agora_output(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
-        .arg("--database")
-        .arg(db)
+pub fn agora_output(db: &TestDb, args: &[&str]) -> std::process::Output {
+    db.agora()
         .args(args)
-        .env("RUST_LOG", "warn")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("agora runs")

@@ -284,7 +284,7 @@ async fn resolving_a_flag_by_removal_removes_the_post_and_closes_all_its_flags_a
 }
 
 fn set_reason(app: &TestApp, entry: i64, reason: &str) {
-    diesel::sql_query("UPDATE mod_log SET reason = ? WHERE id = ?")
+    diesel::sql_query("UPDATE mod_log SET reason = $1 WHERE id = $2")
         .bind::<Text, _>(reason)
         .bind::<BigInt, _>(entry)
         .execute(&mut db(app))
@@ -336,7 +336,7 @@ async fn the_moderation_log_is_tamper_evident_and_verify_log_names_the_altered_e
     entries.reverse();
     assert_eq!(entries.len(), 6);
 
-    let verify = || agora_output(&app.db_path, &["mod", "verify-log"]);
+    let verify = || agora_output(&app.db, &["mod", "verify-log"]);
     let out = verify();
     assert!(
         out.status.success(),
@@ -357,7 +357,7 @@ async fn the_moderation_log_is_tamper_evident_and_verify_log_names_the_altered_e
     );
 
     // A removed entry in the middle: the one after the gap no longer follows.
-    diesel::sql_query("DELETE FROM mod_log WHERE id = ?")
+    diesel::sql_query("DELETE FROM mod_log WHERE id = $1")
         .bind::<BigInt, _>(entries[1])
         .execute(&mut db(&app))
         .expect("delete");

@@ -5,16 +5,17 @@
 
 use std::fs::File;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use agora::db::Conn;
 use diesel::sql_types::Text;
-use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
+use diesel::{QueryableByName, RunQueryDsl};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, browser_at, json_of};
+use crate::helpers::{PASSWORD, TestDb, browser_at, json_of};
 use crate::moderation_guards::{flagged, fragments, leaked, send};
 
 const BOARD: &str = "technical-support";
@@ -25,15 +26,11 @@ const BOARD: &str = "technical-support";
 struct Served {
     child: Child,
     base: String,
-    data: tempfile::TempDir,
+    db: TestDb,
     logs: tempfile::TempDir,
 }
 
 impl Served {
-    fn db(&self) -> PathBuf {
-        self.data.path().join("agora.db")
-    }
-
     /// Stops the server (its log files are then complete).
     fn stop(&mut self) {
         let _ = self.child.kill();
@@ -48,15 +45,14 @@ impl Drop for Served {
 }
 
 async fn serve_binary() -> Served {
-    let data = tempfile::tempdir().expect("dir");
+    let db = TestDb::fresh();
     let logs = tempfile::tempdir().expect("dir");
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .arg("--database")
-        .arg(data.path().join("agora.db"))
+    let child = db
+        .agora()
         .args([
             "serve",
             "--bind",
@@ -65,7 +61,6 @@ async fn serve_binary() -> Served {
             "2",
         ])
         .env("RUST_LOG", "trace")
-        .env_remove("DATABASE_URL")
         .env_remove("AGORA_BIND")
         .stdin(Stdio::null())
         .stdout(File::create(logs.path().join("stdout.log")).expect("log file"))
@@ -89,7 +84,7 @@ async fn serve_binary() -> Served {
     Served {
         child,
         base,
-        data,
+        db,
         logs,
     }
 }
@@ -113,34 +108,66 @@ fn from_hex(hex: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Every value of every column of every table (virtual ones and FTS5's own tables too),
-/// as bytes, with where it was found.
-fn every_cell(db: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut conn = SqliteConnection::establish(&db.to_string_lossy()).expect("open db");
-    let tables: Vec<Named> =
-        diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .load(&mut conn)
-            .expect("tables");
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+}
+
+/// The tables and columns of the database, and the statement that reads a column as hex.
+fn catalogue(conn: &mut Conn) -> Vec<(String, Vec<Column>)> {
+    let (tables, columns) = match conn {
+        Conn::Sqlite(_) => (
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            "SELECT name, type AS kind FROM pragma_table_info('{}')",
+        ),
+        Conn::Postgres(_) => (
+            "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public' \
+             ORDER BY tablename",
+            "SELECT column_name::text AS name, data_type::text AS kind \
+             FROM information_schema.columns WHERE table_name = '{}'",
+        ),
+    };
+    let tables: Vec<Named> = diesel::sql_query(tables).load(conn).expect("tables");
+    tables
+        .into_iter()
+        .map(|t| {
+            let columns: Vec<Column> = diesel::sql_query(columns.replace("{}", &t.name))
+                .load(conn)
+                .expect("columns");
+            assert!(!columns.is_empty(), "columns of {}", t.name);
+            (t.name, columns)
+        })
+        .collect()
+}
+
+/// Every value of every column of every table (the search index and its vocabulary
+/// too), as bytes, with where it was found.
+fn every_cell(db: &TestDb) -> Vec<(String, Vec<u8>)> {
+    let mut conn = db.conn();
+    let postgres = matches!(conn, Conn::Postgres(_));
     let mut cells = Vec::new();
-    for table in tables {
-        let columns: Vec<Named> = diesel::sql_query(format!(
-            "SELECT name FROM pragma_table_info('{}')",
-            table.name
-        ))
-        .load(&mut conn)
-        .expect("columns");
-        assert!(!columns.is_empty(), "columns of {}", table.name);
+    for (table, columns) in catalogue(&mut conn) {
         for column in columns {
-            let values: Vec<Cell> = diesel::sql_query(format!(
-                r#"SELECT hex("{}") AS v FROM "{}""#,
-                column.name, table.name
-            ))
-            .load(&mut conn)
-            .unwrap_or_else(|e| panic!("read {}.{}: {e}", table.name, column.name));
+            let name = &column.name;
+            let read = match (postgres, column.kind.as_str()) {
+                (false, _) => format!(r#"SELECT hex("{name}") AS v FROM "{table}""#),
+                (true, "bytea") => {
+                    format!(r#"SELECT encode(coalesce("{name}", ''), 'hex') AS v FROM "{table}""#)
+                }
+                (true, _) => format!(
+                    r#"SELECT encode(convert_to(coalesce("{name}"::text, ''), 'UTF8'), 'hex') AS v FROM "{table}""#
+                ),
+            };
+            let values: Vec<Cell> = diesel::sql_query(read)
+                .load(&mut conn)
+                .unwrap_or_else(|e| panic!("read {table}.{name}: {e}"));
             cells.extend(
                 values
                     .into_iter()
-                    .map(|c| (format!("{}.{}", table.name, column.name), from_hex(&c.v))),
+                    .map(|c| (format!("{table}.{name}"), from_hex(&c.v))),
             );
         }
     }
@@ -310,7 +337,7 @@ async fn a_refused_secret_is_stored_in_no_table_and_written_to_no_log_line() {
     server.stop();
 
     // No table holds any of it; the canary is found where it was stored.
-    let cells = every_cell(&server.db());
+    let cells = every_cell(&server.db);
     assert!(
         cells
             .iter()
@@ -331,9 +358,14 @@ async fn a_refused_secret_is_stored_in_no_table_and_written_to_no_log_line() {
 
     // The search index's vocabulary holds the canary's words and nothing else.
     let canary = format!("{canary_title} {canary_body}").to_lowercase();
+    let vocabulary = if server.db.is_postgres() {
+        "search_terms.term"
+    } else {
+        "search_vocab.term"
+    };
     let terms: Vec<String> = cells
         .iter()
-        .filter(|(at, _)| at == "search_vocab.term")
+        .filter(|(at, _)| at == vocabulary)
         .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
         .collect();
     assert!(terms.iter().any(|t| t == "wobblefrump7391"), "{terms:?}");
@@ -346,12 +378,17 @@ async fn a_refused_secret_is_stored_in_no_table_and_written_to_no_log_line() {
         "indexed words of no accepted post: {foreign:?}"
     );
 
-    // Nor do the database's files, byte for byte.
-    let files = every_file(server.data.path());
+    // Nor do the database's files, byte for byte (a SQLite forum's files: the database,
+    // its WAL, the key file; PostgreSQL's are the server's, shared by every test).
+    let files = match server.db.sqlite_path().and_then(Path::parent) {
+        Some(dir) => every_file(dir),
+        None => Vec::new(),
+    };
     assert!(
-        files
-            .iter()
-            .any(|(_, bytes)| contains(bytes, "Wobblefrump7391"))
+        server.db.is_postgres()
+            || files
+                .iter()
+                .any(|(_, bytes)| contains(bytes, "Wobblefrump7391"))
     );
     for secret in &secrets {
         for fragment in fragments(secret) {

@@ -639,8 +639,7 @@ async fn staff_see_the_most_frequent_searches_and_those_that_found_nothing() {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let mut conn = diesel::sqlite::SqliteConnection::establish(&app.db_path.to_string_lossy())
-            .expect("db");
+        let mut conn = app.db.conn();
         let stored =
             diesel::sql_query("SELECT COUNT(*) AS n FROM search_log WHERE query LIKE '%cradle%'")
                 .get_result::<Count>(&mut conn)
@@ -746,15 +745,18 @@ async fn the_index_always_holds_exactly_what_is_stored() {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         id: i64,
     }
-    let mut conn =
-        diesel::sqlite::SqliteConnection::establish(&app.db_path.to_string_lossy()).expect("db");
-    let indexed: std::collections::BTreeSet<i64> =
-        diesel::sql_query("SELECT rowid AS id FROM search_index")
-            .load::<Id>(&mut conn)
-            .expect("index")
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+    let mut conn = app.db.conn();
+    let index_rows = if app.db.is_postgres() {
+        "SELECT post_id AS id FROM search_index"
+    } else {
+        "SELECT rowid AS id FROM search_index"
+    };
+    let indexed: std::collections::BTreeSet<i64> = diesel::sql_query(index_rows)
+        .load::<Id>(&mut conn)
+        .expect("index")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
     let stored: std::collections::BTreeSet<i64> =
         diesel::sql_query("SELECT id FROM posts WHERE removed_at IS NULL")
             .load::<Id>(&mut conn)

@@ -15,7 +15,7 @@ struct StoredHash {
 }
 
 fn stored_token_hashes(app: &TestApp) -> Vec<String> {
-    let mut conn = SqliteConnection::establish(&app.db_path.to_string_lossy()).expect("open db");
+    let mut conn = app.db.conn();
     diesel::sql_query("SELECT token_hash FROM sessions")
         .load::<StoredHash>(&mut conn)
         .expect("sessions readable")

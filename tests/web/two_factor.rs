@@ -1,6 +1,7 @@
 //! Two-factor login (issue 4): enrolment, the login that needs a code, codes that work
 //! once, the HTML two-step flow and its half-login, and malformed codes.
 
+use agora::db::schema::pending_logins;
 use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
 use scraper::Html;
@@ -254,12 +255,6 @@ async fn the_html_login_asks_for_the_code_in_a_second_step_and_each_code_works_o
     }
 }
 
-#[derive(QueryableByName)]
-struct Lifetime {
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    seconds: f64,
-}
-
 #[tokio::test]
 async fn the_half_login_cannot_be_used_as_a_session_and_expires() {
     let app = TestApp::spawn().await;
@@ -296,22 +291,17 @@ async fn the_half_login_cannot_be_used_as_a_session_and_expires() {
     assert_eq!(settings.status(), StatusCode::SEE_OTHER, "sent to log in");
 
     let mut conn = db(&app);
-    let lifetime: Lifetime = diesel::sql_query(
-        "SELECT (julianday(expires_at) - julianday(created_at)) * 86400.0 AS seconds \
-         FROM pending_logins",
-    )
-    .get_result(&mut conn)
-    .expect("one half-login");
-    assert!(
-        (lifetime.seconds - 300.0).abs() < 1.0,
-        "{}",
-        lifetime.seconds
-    );
-    diesel::sql_query(
-        "UPDATE pending_logins SET expires_at = strftime('%Y-%m-%d %H:%M:%f', 'now', '-1 second')",
-    )
-    .execute(&mut conn)
-    .expect("backdated");
+    let (created, expires): (chrono::NaiveDateTime, chrono::NaiveDateTime) = pending_logins::table
+        .select((pending_logins::created_at, pending_logins::expires_at))
+        .get_result(&mut conn)
+        .expect("one half-login");
+    let lifetime = (expires - created).as_seconds_f64();
+    assert!((lifetime - 300.0).abs() < 1.0, "{lifetime}");
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::seconds(1);
+    diesel::update(pending_logins::table)
+        .set(pending_logins::expires_at.eq(past))
+        .execute(&mut conn)
+        .expect("backdated");
     let res = browser.get(&to).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "the code page is gone");
     assert_eq!(res.headers()["location"], "/login");

@@ -1,7 +1,6 @@
 //! Living with 2FA (issue 4): turning it off, new recovery codes, what the database keeps
 //! and where the key lives, and the operator's reset.
 
-use agora::config::DatabaseUrl;
 use diesel::prelude::*;
 use diesel::sql_types::{Binary, Text};
 use reqwest::{Method, StatusCode};
@@ -131,14 +130,45 @@ struct Digest {
     code_hash: String,
 }
 
-/// Every byte of the database as a copy of it would hold: the file and its WAL.
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    row: String,
+}
+
+/// Every byte of the database as a copy of it would hold: on SQLite the file and its
+/// WAL; on PostgreSQL every row of every table as text (binary columns as hex).
 fn database_bytes(app: &TestApp) -> Vec<u8> {
-    let mut bytes = std::fs::read(&app.db_path).expect("db file");
-    let wal = app.db_path.with_extension("db-wal");
+    let Some(path) = app.db.sqlite_path() else {
+        let mut conn = db(app);
+        let mut bytes = Vec::new();
+        for table in [
+            "users",
+            "totp_credentials",
+            "recovery_codes",
+            "sessions",
+            "pending_logins",
+        ] {
+            let rows: Vec<Row> =
+                diesel::sql_query(format!("SELECT row_to_json(t)::text AS row FROM {table} t"))
+                    .load(&mut conn)
+                    .expect("rows");
+            for row in rows {
+                bytes.extend(row.row.into_bytes());
+            }
+        }
+        return bytes;
+    };
+    let mut bytes = std::fs::read(path).expect("db file");
+    let wal = path.with_extension("db-wal");
     if let Ok(more) = std::fs::read(wal) {
         bytes.extend(more);
     }
     bytes
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -159,6 +189,10 @@ async fn the_database_holds_no_plaintext_totp_secret_and_no_plaintext_recovery_c
         "base32 secret in the database"
     );
     assert!(!contains(&bytes, &raw), "raw secret in the database");
+    assert!(
+        !contains(&bytes, hex(&raw).as_bytes()),
+        "raw secret in the database, as hex"
+    );
     for code in &codes {
         assert!(!contains(&bytes, code.as_bytes()), "{code} in the database");
         assert!(!contains(&bytes, code.replace('-', "").as_bytes()));
@@ -178,8 +212,11 @@ async fn the_database_holds_no_plaintext_totp_secret_and_no_plaintext_recovery_c
     assert_eq!(digests.len(), 10);
     assert!(digests.iter().all(|d| d.code_hash.len() == 64));
 
-    // The key lives beside the database, readable by its owner only.
-    let key_file = app.db_path.with_extension("db.key");
+    // On SQLite the key lives beside the database, readable by its owner only (on
+    // PostgreSQL it must be configured: no server starts without it).
+    let Some(key_file) = app.db.url.key_file() else {
+        return;
+    };
     let key = std::fs::read_to_string(&key_file).expect("key file");
     assert_eq!(key.trim().len(), 64);
     #[cfg(unix)]
@@ -195,11 +232,9 @@ async fn the_database_holds_no_plaintext_totp_secret_and_no_plaintext_recovery_c
 
 #[tokio::test]
 async fn the_key_file_is_reused_on_the_next_start_and_a_configured_key_needs_no_file() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db_path = dir.path().join("forum.db");
-    let first = TestApp::spawn_with(|s| s.database = DatabaseUrl::Sqlite(db_path.clone())).await;
+    let first = TestApp::spawn().await;
     let (_, secret, _) = member_with_2fa(&first, "restarter").await;
-    let second = TestApp::spawn_with(|s| s.database = DatabaseUrl::Sqlite(db_path.clone())).await;
+    let second = first.another(|_| {}).await;
     let res = login_with(
         &second,
         "restarter",
@@ -218,14 +253,16 @@ async fn the_key_file_is_reused_on_the_next_start_and_a_configured_key_needs_no_
     })
     .await;
     member_with_2fa(&configured, "keyed").await;
-    assert!(!configured.db_path.with_extension("db.key").exists());
+    if let Some(key_file) = configured.db.url.key_file() {
+        assert!(!key_file.exists());
+    }
 }
 
 #[tokio::test]
 async fn the_operator_can_turn_off_2fa_for_a_member_who_lost_every_code() {
     let app = TestApp::spawn().await;
     let (token, _, _) = member_with_2fa(&app, "forgetful").await;
-    cli(&app.db_path, &["user", "reset-2fa", "forgetful"], "");
+    cli(&app.db, &["user", "reset-2fa", "forgetful"], "");
     assert_eq!(
         me(&app, &token).await.status(),
         StatusCode::UNAUTHORIZED,

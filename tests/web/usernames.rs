@@ -192,7 +192,7 @@ async fn the_registration_form_refuses_a_staff_name_and_keeps_the_visitor_on_the
 async fn the_operator_can_still_give_a_staff_name_to_a_staff_account() {
     let app = forum().await;
     cli(
-        &app.db_path,
+        &app.db,
         &[
             "user",
             "create",
@@ -218,7 +218,7 @@ async fn the_staff_badge_comes_from_the_role_never_from_a_name_or_the_text_of_a_
     let app = forum().await;
     // An operator may create any name through the CLI; as a member it earns no badge.
     cli(
-        &app.db_path,
+        &app.db,
         &[
             "user",
             "create",

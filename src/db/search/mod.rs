@@ -1,6 +1,11 @@
-//! The SQLite search backend: an FTS5 table kept in the post's own transaction, queries
-//! built from the backend-neutral `SearchQuery`, spelling correction from the index's
-//! vocabulary, and the search log. All FTS5 syntax lives in this file.
+//! The search index, kept in the post's own transaction: which index queries a search
+//! makes (`Matching`, backend-neutral, built from the `SearchQuery`), the candidates they
+//! find for `domain::search::rank`, spelling correction from the index's vocabulary, and
+//! the search log. Each backend's index syntax lives in its own file: FTS5 in `sqlite`,
+//! `tsvector`/`tsquery` in `postgres`.
+
+mod postgres;
+mod sqlite;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -39,74 +44,43 @@ const FREQUENCY_PROBE: i64 = 200;
 /// indexed length for ranking.
 pub fn index_post(conn: &mut Conn, post: PostId, text: &IndexedText) -> QueryResult<()> {
     unindex_post(conn, post)?;
-    diesel::sql_query("INSERT INTO search_index (rowid, title, body, sounds) VALUES (?, ?, ?, ?)")
-        .bind::<BigInt, _>(post.get())
-        .bind::<Text, _>(&text.title)
-        .bind::<Text, _>(&text.body)
-        .bind::<Text, _>(&text.sounds)
-        .execute(conn)?;
+    match conn {
+        Conn::Sqlite(c) => sqlite::insert(c, post, text)?,
+        Conn::Postgres(c) => postgres::insert(c, post, text)?,
+    }
     diesel::update(posts::table.find(post.get()))
         .set(posts::search_len.eq(text.length()))
         .execute(conn)?;
     Ok(())
 }
 
-#[derive(QueryableByName)]
-struct Changes {
-    #[diesel(sql_type = BigInt)]
-    changes: i64,
-}
-
-fn total_changes(conn: &mut Conn) -> QueryResult<i64> {
-    Ok(diesel::sql_query("SELECT total_changes() AS changes")
-        .get_result::<Changes>(conn)?
-        .changes)
-}
-
-/// Merges the index's segments into fewer, writing about `pages` pages. Answers whether
-/// there was anything to merge (FTS5 says so through the change count). Rebuilding the
-/// index leaves it in many segments full of replaced entries, which every search would
-/// otherwise read through.
-fn merge_segments(conn: &mut Conn, pages: i64) -> QueryResult<bool> {
-    let before = total_changes(conn)?;
-    // A negative size merges segments of every level, as few as two at a time.
-    diesel::sql_query("INSERT INTO search_index (search_index, rank) VALUES ('merge', ?)")
-        .bind::<BigInt, _>(-pages.abs())
-        .execute(conn)?;
-    Ok(total_changes(conn)? - before >= 2)
-}
-
-/// Merges the whole index into as few segments as it will go, after a bulk write (a
-/// rebuild, a seeded forum), in steps of its own short transactions so that writers
-/// keep getting their turn.
-pub fn compact(conn: &mut Conn) -> QueryResult<()> {
-    while conn.immediate_transaction(|conn| merge_segments(conn, MERGE_PAGES))? {}
-    Ok(())
-}
-
-/// Pages of the index written per step of `compact`.
-const MERGE_PAGES: i64 = 500;
-
 /// Takes a post out of the index (when it is removed).
 pub fn unindex_post(conn: &mut Conn, post: PostId) -> QueryResult<()> {
-    diesel::sql_query("DELETE FROM search_index WHERE rowid = ?")
-        .bind::<BigInt, _>(post.get())
-        .execute(conn)?;
-    Ok(())
-}
-
-/// An FTS5 string: the token in double quotes (which FTS5 reads literally), with any
-/// double quote doubled, so that no query text is ever read as FTS5 syntax.
-fn quoted(term: &Term) -> String {
-    let text = format!("\"{}\"", term.text().replace('"', "\"\""));
-    match term {
-        Term::Exact(_) => text,
-        Term::Prefix(_) => format!("{text}*"),
+    match conn {
+        Conn::Sqlite(c) => sqlite::delete(c, post),
+        Conn::Postgres(c) => postgres::delete(c, post),
     }
 }
 
-fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// Index rows for posts that have none yet, many to a statement (demo seeding).
+pub fn index_new_posts(conn: &mut Conn, rows: &[(i64, IndexedText)]) -> QueryResult<()> {
+    match conn {
+        Conn::Sqlite(c) => sqlite::insert_many(c, rows),
+        Conn::Postgres(c) => postgres::insert_many(c, rows),
+    }
+}
+
+/// Brings the index into shape for searching after a bulk write (a rebuild, a seeded
+/// forum), in steps of their own short transactions so that writers keep their turn.
+pub fn compact(conn: &mut Conn) -> QueryResult<()> {
+    match conn {
+        Conn::Sqlite(c) => sqlite::compact(c),
+        Conn::Postgres(c) => postgres::compact(c),
+    }
+}
+
+fn unique<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
     for item in items {
         if !out.contains(&item) {
             out.push(item);
@@ -115,76 +89,82 @@ fn unique(items: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
-fn any_of(column: &str, items: impl IntoIterator<Item = String>) -> Option<String> {
-    let items = unique(items);
-    (!items.is_empty()).then(|| format!("{column} : ({})", items.join(" OR ")))
+/// Where in a post a retrieval looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Field {
+    /// Title, body or sounds.
+    Anywhere,
+    TitleOrBody,
+    Title,
+    /// The sounds of the Chinese words (pinyin without tones).
+    Sounds,
 }
 
-fn sound_terms<'a>(sounds: impl IntoIterator<Item = &'a String>) -> Vec<String> {
-    sounds
-        .into_iter()
-        .map(|s| quoted(&Term::Exact(s.clone())))
-        .collect()
+/// What a retrieval asks of the index, whichever backend answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Matching {
+    /// Any of the terms, in the field.
+    AnyOf(Field, Vec<Term>),
+    /// At least one term of every group, in the title or the body.
+    EveryGroup(Vec<Vec<Term>>),
+    /// The tokens next to each other, in this order, in the field.
+    Phrase(Field, Vec<String>),
 }
 
-fn phrase_expression(phrase: &Phrase) -> Option<String> {
-    // An FTS5 phrase: quoted tokens joined by `+` must stand next to each other.
-    let (column, tokens) = match phrase {
-        Phrase::Words(t) => ("{title body}", t),
-        Phrase::Sounds(t) => ("sounds", t),
-    };
-    (tokens.len() >= 2).then(|| {
-        let joined: Vec<String> = tokens
-            .iter()
-            .map(|t| quoted(&Term::Exact(t.clone())))
-            .collect();
-        format!("{column} : ({})", joined.join(" + "))
-    })
-}
-
-/// One FTS5 query of a search: the signal it gives, its expression, how many of its
+/// One index query of a search: the signal it gives, what it matches, how many of its
 /// newest matches to take, and whether it only looks as far back as the concepts'
 /// own retrievals did (phrases: a phrase of common words can be rare, and finding it
 /// in the whole forum would read every match of its words).
 struct Retrieval {
     signal: Signal,
-    expression: String,
+    matching: Matching,
     limit: i64,
     within_window: bool,
 }
 
-/// The FTS5 queries of a search, in the order they run.
+/// The index queries of a search, in the order they run.
 fn retrievals(query: &SearchQuery) -> Vec<Retrieval> {
     let concepts = query.groups.len().max(1) as i64;
     let word_hits = (WORD_HITS / concepts).max(MIN_WORD_HITS);
     let title_hits = (TITLE_HITS / concepts).max(MIN_TITLE_HITS);
     let mut out = Vec::new();
-    let mut push = |signal, expression, limit, within_window| {
+    let mut push = |signal, matching, limit, within_window| {
         out.push(Retrieval {
             signal,
-            expression,
+            matching,
             limit,
             within_window,
         })
     };
-    let mut every_concept: Vec<String> = Vec::new();
+    let mut every_concept: Vec<Vec<Term>> = Vec::new();
     for (i, group) in query.groups.iter().enumerate() {
-        let words: Vec<String> = group.terms.iter().map(quoted).collect();
-        if let Some(anywhere) = any_of("{title body}", words.clone()) {
-            every_concept.push(format!("({})", unique(words.clone()).join(" OR ")));
+        let words = unique(group.terms.iter().cloned());
+        if !words.is_empty() {
+            every_concept.push(words.clone());
+            let anywhere = Matching::AnyOf(Field::TitleOrBody, words.clone());
             push(Signal::Words(i), anywhere, word_hits, false);
+            push(
+                Signal::Title(i),
+                Matching::AnyOf(Field::Title, words),
+                title_hits,
+                false,
+            );
         }
-        if let Some(titles) = any_of("title", words) {
-            push(Signal::Title(i), titles, title_hits, false);
-        }
-        if let Some(sounds) = any_of("sounds", sound_terms(&group.sounds)) {
-            push(Signal::Sounds(i), sounds, SOUND_HITS, false);
+        let sounds = sound_terms(&group.sounds);
+        if !sounds.is_empty() {
+            push(
+                Signal::Sounds(i),
+                Matching::AnyOf(Field::Sounds, sounds),
+                SOUND_HITS,
+                false,
+            );
         }
     }
-    if let Some(broken) = any_of("sounds", sound_terms(&query.sounds)) {
+    let broken = sound_terms(&query.sounds);
+    if !broken.is_empty() {
         push(
             Signal::Sounds(query.groups.len()),
-            broken,
+            Matching::AnyOf(Field::Sounds, broken),
             SOUND_HITS,
             false,
         );
@@ -192,17 +172,26 @@ fn retrievals(query: &SearchQuery) -> Vec<Retrieval> {
     if every_concept.len() >= 2 && every_concept.len() == query.groups.len() {
         push(
             Signal::All(query.groups.len()),
-            format!("{{title body}} : ({})", every_concept.join(" AND ")),
+            Matching::EveryGroup(every_concept),
             ALL_CONCEPT_HITS,
             false,
         );
     }
     for (j, phrase) in query.phrases.iter().enumerate() {
-        if let Some(expression) = phrase_expression(phrase) {
-            push(Signal::Phrase(j), expression, PHRASE_HITS, true);
+        let (field, tokens) = match phrase {
+            Phrase::Words(t) => (Field::TitleOrBody, t),
+            Phrase::Sounds(t) => (Field::Sounds, t),
+        };
+        if tokens.len() >= 2 {
+            let matching = Matching::Phrase(field, tokens.clone());
+            push(Signal::Phrase(j), matching, PHRASE_HITS, true);
         }
     }
     out
+}
+
+fn sound_terms<'a>(sounds: impl IntoIterator<Item = &'a String>) -> Vec<Term> {
+    unique(sounds.into_iter().map(|s| Term::Exact(s.clone())))
 }
 
 /// The number of concepts a query asks for: its word groups, and its broken words'
@@ -220,55 +209,39 @@ pub struct Filters {
 }
 
 #[derive(QueryableByName)]
-struct HitRow {
+pub(super) struct HitRow {
     #[diesel(sql_type = BigInt)]
-    post_id: i64,
+    pub post_id: i64,
     #[diesel(sql_type = BigInt)]
-    thread_id: i64,
+    pub thread_id: i64,
     #[diesel(sql_type = BigInt)]
-    length: i64,
+    pub length: i64,
     #[diesel(sql_type = Bool)]
-    staff_answered: bool,
+    pub staff_answered: bool,
     #[diesel(sql_type = Bool)]
-    solved: bool,
+    pub solved: bool,
     #[diesel(sql_type = Timestamp)]
-    last_activity_at: NaiveDateTime,
+    pub last_activity_at: NaiveDateTime,
     #[diesel(sql_type = Bool)]
-    opening: bool,
+    pub opening: bool,
     #[diesel(sql_type = Text)]
-    title: String,
+    pub title: String,
 }
 
-/// The newest visible posts matching an FTS5 expression and the filters. FTS5 hands out
-/// matches in descending rowid order and stops at the limit, so this costs the same for a
-/// common word as for a rare one.
-const NEWEST_HITS: &str = "SELECT search_index.rowid AS post_id, p.thread_id AS thread_id, \
-     p.search_len AS length, t.staff_answered AS staff_answered, \
-     (t.accepted_post_id IS NOT NULL) AS solved, t.last_activity_at AS last_activity_at, \
-     (p.number = 0) AS opening, t.title AS title \
-     FROM search_index JOIN posts p ON p.id = search_index.rowid JOIN threads t ON t.id = p.thread_id \
-     WHERE search_index MATCH ? AND p.removed_at IS NULL AND t.removed_at IS NULL \
-     AND (? IS NULL OR t.board_id = ?) AND (? = 0 OR t.staff_answered = 1) \
-     AND (? = 0 OR t.accepted_post_id IS NOT NULL) AND search_index.rowid >= ? \
-     ORDER BY search_index.rowid DESC LIMIT ?";
-
+/// The newest visible posts matching and passing the filters, from `from_post` on, at
+/// most `limit`: the index hands out matches newest first and stops at the limit, so this
+/// costs about the same for a common word as for a rare one.
 fn newest_hits(
     conn: &mut Conn,
-    expression: &str,
+    matching: &Matching,
     filters: Filters,
     from_post: i64,
     limit: i64,
 ) -> QueryResult<Vec<HitRow>> {
-    let board = filters.board.map(BoardId::get);
-    diesel::sql_query(NEWEST_HITS)
-        .bind::<Text, _>(expression)
-        .bind::<Nullable<BigInt>, _>(board)
-        .bind::<Nullable<BigInt>, _>(board)
-        .bind::<Bool, _>(filters.staff_answered)
-        .bind::<Bool, _>(filters.solved)
-        .bind::<BigInt, _>(from_post)
-        .bind::<BigInt, _>(limit)
-        .load(conn)
+    match conn {
+        Conn::Sqlite(c) => sqlite::newest_hits(c, matching, filters, from_post, limit),
+        Conn::Postgres(c) => postgres::newest_hits(c, matching, filters, from_post, limit),
+    }
 }
 
 /// What the index finds for `query` among the threads `filters` let through: the
@@ -290,7 +263,7 @@ pub fn candidates(conn: &mut Conn, query: &SearchQuery, filters: Filters) -> Que
         };
         let rows = newest_hits(
             conn,
-            &retrieval.expression,
+            &retrieval.matching,
             filters,
             from_post,
             retrieval.limit,
@@ -332,24 +305,23 @@ pub fn candidates(conn: &mut Conn, query: &SearchQuery, filters: Filters) -> Que
     Ok(found)
 }
 
+/// What a frequency probe saw: how many of the newest matches it took (at most
+/// `FREQUENCY_PROBE`) and the oldest of them.
 #[derive(QueryableByName)]
-struct Probe {
+pub(super) struct Probe {
     #[diesel(sql_type = BigInt)]
-    found: i64,
+    pub found: i64,
     #[diesel(sql_type = Nullable<BigInt>)]
-    oldest: Option<i64>,
+    pub oldest: Option<i64>,
 }
 
-/// About how many posts match `expression`, from its newest matches' row ids alone (no
-/// row is read): cheap for a common word, where counting every match is not.
-fn estimated_frequency(conn: &mut Conn, expression: &str, newest_post: i64) -> QueryResult<f64> {
-    let probe: Probe = diesel::sql_query(
-        "SELECT count(*) AS found, min(rowid) AS oldest FROM (SELECT rowid FROM search_index \
-         WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?)",
-    )
-    .bind::<Text, _>(expression)
-    .bind::<BigInt, _>(FREQUENCY_PROBE)
-    .get_result(conn)?;
+/// About how many posts match, from the newest matches' ids alone (no post row is read):
+/// cheap for a common word, where counting every match is not.
+fn estimated_frequency(conn: &mut Conn, matching: &Matching, newest_post: i64) -> QueryResult<f64> {
+    let probe = match conn {
+        Conn::Sqlite(c) => sqlite::probe(c, matching, FREQUENCY_PROBE)?,
+        Conn::Postgres(c) => postgres::probe(c, matching, FREQUENCY_PROBE)?,
+    };
     let searched_back_to = probe.oldest.filter(|_| probe.found >= FREQUENCY_PROBE);
     Ok(estimated_matches(
         probe.found as usize,
@@ -358,12 +330,13 @@ fn estimated_frequency(conn: &mut Conn, expression: &str, newest_post: i64) -> Q
     ))
 }
 
+/// A word of the index's vocabulary and how many posts hold it.
 #[derive(QueryableByName)]
-struct VocabRow {
+pub(super) struct VocabRow {
     #[diesel(sql_type = Text)]
-    term: String,
+    pub term: String,
     #[diesel(sql_type = BigInt)]
-    doc: i64,
+    pub doc: i64,
 }
 
 /// The first string after every string that starts with `prefix`.
@@ -375,17 +348,26 @@ fn after_prefix(prefix: &str) -> Option<String> {
     Some(chars.into_iter().collect())
 }
 
+/// Up to `limit` words of the vocabulary in `[from, to)` whose length in characters is
+/// within `lengths`.
+fn vocabulary(
+    conn: &mut Conn,
+    from: &str,
+    to: &str,
+    lengths: (i64, i64),
+    limit: i64,
+) -> QueryResult<Vec<VocabRow>> {
+    match conn {
+        Conn::Sqlite(c) => sqlite::vocabulary(c, from, to, lengths, limit),
+        Conn::Postgres(c) => postgres::vocabulary(c, from, to, lengths, limit),
+    }
+}
+
 fn vocabulary_has_prefix(conn: &mut Conn, prefix: &str) -> QueryResult<bool> {
     let Some(end) = after_prefix(prefix) else {
         return Ok(false);
     };
-    let found: Vec<VocabRow> = diesel::sql_query(
-        "SELECT term, doc FROM search_vocab WHERE term >= ? AND term < ? LIMIT 1",
-    )
-    .bind::<Text, _>(prefix)
-    .bind::<Text, _>(&end)
-    .load(conn)?;
-    Ok(!found.is_empty())
+    Ok(!vocabulary(conn, prefix, &end, (0, i64::MAX), 1)?.is_empty())
 }
 
 /// Keeps the sounds of a Chinese word only where the word looks misspelled: when most
@@ -402,11 +384,12 @@ pub fn keep_sounds_of_misspellings(conn: &mut Conn, query: &mut SearchQuery) -> 
             Some(id) => id,
             None => *newest_post.insert(super::posts::highest_id(conn)?),
         };
-        let word = estimated_frequency(conn, &quoted(&group.terms[0]), newest_post)?;
+        let word = Matching::AnyOf(Field::Anywhere, vec![group.terms[0].clone()]);
+        let word = estimated_frequency(conn, &word, newest_post)?;
         let mut rarest_sound = f64::MAX;
         for sound in &group.sounds {
-            let expression = format!("sounds : {}", quoted(&Term::Exact(sound.clone())));
-            rarest_sound = rarest_sound.min(estimated_frequency(conn, &expression, newest_post)?);
+            let sound = Matching::AnyOf(Field::Sounds, vec![Term::Exact(sound.clone())]);
+            rarest_sound = rarest_sound.min(estimated_frequency(conn, &sound, newest_post)?);
         }
         if rarest_sound == 0.0 || word * 2.0 >= rarest_sound {
             group.sounds.clear();
@@ -446,15 +429,8 @@ pub fn closest_known_word(conn: &mut Conn, word: &str) -> QueryResult<Option<Str
     };
     let limit = if word.chars().count() <= 6 { 1 } else { 2 };
     let len = word.chars().count() as i64;
-    let nearby: Vec<VocabRow> = diesel::sql_query(
-        "SELECT term, doc FROM search_vocab WHERE term >= ? AND term < ? \
-         AND length(term) BETWEEN ? AND ? LIMIT 20000",
-    )
-    .bind::<Text, _>(&first)
-    .bind::<Text, _>(&end)
-    .bind::<BigInt, _>(len - limit as i64)
-    .bind::<BigInt, _>(len + limit as i64)
-    .load(conn)?;
+    let lengths = (len - limit as i64, len + limit as i64);
+    let nearby = vocabulary(conn, &first, &end, lengths, 20_000)?;
     Ok(nearby
         .into_iter()
         .filter(|v| v.term.chars().all(char::is_alphabetic))
@@ -472,9 +448,9 @@ pub struct LoggedSearch {
 }
 
 pub fn log_searches(conn: &mut Conn, entries: &[LoggedSearch]) -> QueryResult<usize> {
-    diesel::insert_into(search_log::table)
+    super::on_backend!(conn, |c| diesel::insert_into(search_log::table)
         .values(entries)
-        .execute(conn)
+        .execute(c))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -514,46 +490,15 @@ mod tests {
     use crate::domain::text::parse_query;
 
     #[test]
-    fn query_text_is_quoted_so_it_is_never_fts_syntax() {
-        let q = parse_query("\"x\" b* NEAR(c) \"\"\" 提币");
-        let expressions: Vec<(Signal, String)> = retrievals(&q)
-            .into_iter()
-            .map(|r| (r.signal, r.expression))
-            .collect();
-        let of = |signal: Signal| {
-            expressions
-                .iter()
-                .find(|(s, _)| *s == signal)
-                .map(|(_, e)| e.as_str())
-        };
-        assert_eq!(of(Signal::Words(0)), Some("{title body} : (\"x\")"));
-        assert_eq!(of(Signal::Title(0)), Some("title : (\"x\")"));
-        assert_eq!(of(Signal::Words(2)), Some("{title body} : (\"near\"*)"));
-        assert_eq!(
-            of(Signal::Words(4)),
-            Some("{title body} : (\"提币\" OR \"syn_提币\")")
-        );
-        assert_eq!(of(Signal::Sounds(4)), Some("sounds : (\"ti_bi\")"));
-        assert!(
-            expressions
-                .iter()
-                .any(|(s, e)| matches!(s, Signal::Phrase(_))
-                    && e == "{title body} : (\"near\" + \"c\")"),
-            "typed neighbours form a phrase: {expressions:?}"
-        );
-        assert_eq!(concept_count(&q), 5);
-    }
-
-    #[test]
     fn several_concepts_are_also_looked_for_together() {
         let q = parse_query("充值 到账 慢");
         let all = retrievals(&q)
             .into_iter()
             .find(|r| matches!(r.signal, Signal::All(_)))
-            .map(|r| (r.signal, r.expression));
-        let (signal, expression) = all.expect("an all-concepts retrieval");
+            .map(|r| (r.signal, r.matching));
+        let (signal, matching) = all.expect("an all-concepts retrieval");
         assert_eq!(signal, Signal::All(q.groups.len()));
-        assert_eq!(expression.matches(" AND ").count(), q.groups.len() - 1);
+        assert!(matches!(matching, Matching::EveryGroup(g) if g.len() == q.groups.len()));
         let single = parse_query("充值");
         assert!(
             !retrievals(&single)

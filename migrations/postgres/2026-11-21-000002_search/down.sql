@@ -1,0 +1,3 @@
+DROP TABLE search_log;
+DROP TABLE search_terms;
+DROP TABLE search_index;
