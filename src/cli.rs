@@ -1,5 +1,6 @@
 //! The command line: `serve`, `user create`, `user set-role`, `user reset-2fa`,
-//! `search reindex`, `seed-demo`. Every command reads the same `--database` / `DATABASE_URL`.
+//! `search reindex`, `seed-demo`, `mod verify-log`, `db copy`. Every command but `db copy`
+//! (which names both of its databases) reads the same `--database` / `DATABASE_URL`.
 
 use std::io::{self, BufRead, IsTerminal};
 use std::net::IpAddr;
@@ -10,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::actions::passwords::PasswordHasher;
-use crate::actions::{accounts, moderation, reindex, two_factor};
+use crate::actions::{accounts, copy, moderation, reindex, two_factor};
 use crate::config::{DatabaseUrl, Settings};
 use crate::db::Database;
 use crate::demo;
@@ -52,6 +53,23 @@ enum Command {
     /// Moderation tools.
     #[command(subcommand)]
     Mod(ModCommand),
+    /// Move the forum between databases.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy a whole forum into an empty database (SQLite to PostgreSQL, or back), then
+    /// compare the row counts of both. Stop the servers on the source first.
+    Copy {
+        /// The forum to copy: a SQLite path, sqlite://PATH or postgres://…
+        #[arg(long)]
+        from: String,
+        /// The empty database to copy it into (created and migrated as needed).
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -192,6 +210,7 @@ async fn execute(command: Command, database: DatabaseUrl) -> Result<(), String> 
         Command::Search(SearchCommand::Reindex) => reindex(database),
         Command::SeedDemo(args) => seed_demo(database, args),
         Command::Mod(ModCommand::VerifyLog) => verify_log(database),
+        Command::Db(DbCommand::Copy { from, to }) => copy_database(&from, &to),
         Command::User(UserCommand::SetRole { name, role }) => {
             let role = Role::parse(&role).map_err(|e| e.to_string())?;
             let db = Database::open(&database, 1).map_err(|e| e.to_string())?;
@@ -258,6 +277,42 @@ fn reindex(database: DatabaseUrl) -> Result<(), String> {
     .map_err(|e| describe(&e))?;
     bar.finish();
     println!("indexed {indexed} visible posts");
+    Ok(())
+}
+
+fn copy_database(from: &str, to: &str) -> Result<(), String> {
+    let from = DatabaseUrl::parse(from).map_err(|e| format!("--from: {e}"))?;
+    let to = DatabaseUrl::parse(to).map_err(|e| format!("--to: {e}"))?;
+    if from == to {
+        return Err("--from and --to are the same database".into());
+    }
+    let source = Database::open(&from, 1).map_err(|e| e.to_string())?;
+    let target = Database::open(&to, 1).map_err(|e| e.to_string())?;
+    let mut source = source.get().map_err(|e| e.to_string())?;
+    let mut target = target.get().map_err(|e| e.to_string())?;
+    text::warm_up();
+    let bar = progress_bar("rows");
+    let counts = copy::copy_forum(&mut source, &mut target, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish();
+    println!(
+        "copied {} to {}; every count matches:",
+        from.display_safely(),
+        to.display_safely()
+    );
+    for count in &counts {
+        println!("  {:<18} {:>10}", count.what, count.target);
+    }
+    if let Some(key_file) = from.key_file().filter(|k| k.exists()) {
+        println!(
+            "TOTP secrets were sealed with the key in {}: start the servers on the new \
+             database with that key (AGORA_TOTP_KEY), or nobody with 2FA can log in",
+            key_file.display()
+        );
+    }
     Ok(())
 }
 

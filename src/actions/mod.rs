@@ -2,6 +2,7 @@
 //! transaction (db). Handlers call exactly one of these for a write.
 
 pub mod accounts;
+pub mod copy;
 pub mod flags;
 pub mod guards;
 pub mod login;

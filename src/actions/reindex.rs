@@ -15,7 +15,7 @@ use crate::error::AppError;
 const BATCH: i64 = 2_000;
 
 /// Segments a batch on all cores: analysis (jieba) costs far more than writing.
-fn analyse(batch: &[IndexSource]) -> Vec<Option<IndexedText>> {
+pub(crate) fn analyse(batch: &[IndexSource]) -> Vec<Option<IndexedText>> {
     let workers = thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -20,6 +20,7 @@ macro_rules! on_backend {
 pub(crate) use on_backend;
 
 pub mod boards;
+pub mod copy;
 pub mod moderation;
 pub mod pending_logins;
 pub mod posts;

@@ -44,17 +44,23 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A fresh SQLite file, whichever backend is under test.
+    pub fn fresh_sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestDb {
+            url: DatabaseUrl::Sqlite(dir.path().join("agora.db")),
+            totp_key: None,
+            _dir: dir,
+            postgres: None,
+        }
+    }
+
     /// A fresh, empty database on the backend under test.
     pub fn fresh() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
         let Some(admin) = postgres_server() else {
-            return TestDb {
-                url: DatabaseUrl::Sqlite(dir.path().join("agora.db")),
-                totp_key: None,
-                _dir: dir,
-                postgres: None,
-            };
+            return TestDb::fresh_sqlite();
         };
+        let dir = tempfile::tempdir().expect("temp dir");
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = format!(
             "agora_test_{}_{}_{}",

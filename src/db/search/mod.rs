@@ -70,6 +70,18 @@ pub fn index_new_posts(conn: &mut Conn, rows: &[(i64, IndexedText)]) -> QueryRes
     }
 }
 
+/// How many posts the index holds.
+pub fn indexed_posts(conn: &mut Conn) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let count =
+        diesel::sql_query("SELECT count(*) AS n FROM search_index").get_result::<Count>(conn)?;
+    Ok(count.n)
+}
+
 /// Brings the index into shape for searching after a bulk write (a rebuild, a seeded
 /// forum), in steps of their own short transactions so that writers keep their turn.
 pub fn compact(conn: &mut Conn) -> QueryResult<()> {
