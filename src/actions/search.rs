@@ -222,10 +222,13 @@ impl QueryLog {
         if secrets::find_secret(raw).is_some() {
             return;
         }
-        let normalized = text::fold(raw)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        // Control characters are no part of what anyone looks for (and PostgreSQL cannot
+        // store NUL).
+        let visible: String = text::fold(raw)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let normalized = visible.split_whitespace().collect::<Vec<_>>().join(" ");
         let query: String = normalized.chars().take(LOGGED_QUERY_CHARS).collect();
         if query.is_empty() {
             return;

@@ -83,8 +83,14 @@ pub struct Reason(String);
 impl Reason {
     pub const MAX_CHARS: usize = 500;
 
+    /// One line: control characters dropped (they show as nothing, and PostgreSQL cannot
+    /// store NUL), runs of white space collapsed.
     pub fn parse(raw: &str) -> Result<Self, Violation> {
-        let reason = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let visible: String = raw
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let reason = visible.split_whitespace().collect::<Vec<_>>().join(" ");
         if reason.is_empty() {
             return Err(Violation::new("reason", "reason_missing"));
         }
@@ -289,6 +295,11 @@ mod tests {
             Ok("spam link".into())
         );
         assert!(Reason::parse(&"x".repeat(501)).is_err());
+        assert_eq!(
+            Reason::parse("spam\0link\u{7}").map(|r| r.0),
+            Ok("spam link".to_owned())
+        );
+        assert!(Reason::parse("\0\0").is_err());
     }
 
     #[test]

@@ -954,3 +954,57 @@ async fn a_wrong_method_on_an_existing_api_route_is_405() {
         wrong.join("\n")
     );
 }
+
+#[tokio::test]
+async fn control_characters_in_reasons_and_searches_are_dropped_never_a_5xx() {
+    let app = TestApp::spawn().await;
+    let asker = app.member("nul_asker").await;
+    let reporter = app.member("nul_reporter").await;
+    let thread = app
+        .thread(&asker, BOARD, "A thread to flag", "Some text to flag.")
+        .await;
+    let opening = thread["post"]["id"]
+        .as_i64()
+        .expect("the opening post's id");
+    let res = app
+        .post_json(
+            &format!("/api/v1/posts/{opening}/flags"),
+            Some(&reporter),
+            json!({ "reason": "spam\u{0}link\u{7}" }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "a flag with NUL in it");
+    for q in ["a\u{0}b", "提\u{0}币", "\u{0}"] {
+        let res = app
+            .api
+            .get(app.url("/api/v1/search"))
+            .query(&[("q", q)])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), StatusCode::OK, "search {q:?}");
+    }
+    let staff = crate::helpers::staff_with_2fa(&app, "nul_staff").await;
+    let flags = crate::moderation_flags::open_flags(&app, &staff).await;
+    assert_eq!(flags[0]["reason"], "spam link", "{flags:?}");
+    let report = app
+        .json(
+            Method::GET,
+            "/api/v1/mod/search-report?days=7",
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(report.status(), StatusCode::OK);
+    let report: Value = report.json().await.expect("json");
+    let logged: Vec<&str> = report["top"]
+        .as_array()
+        .expect("top")
+        .iter()
+        .filter_map(|e| e["query"].as_str())
+        .collect();
+    assert!(
+        logged.contains(&"a b"),
+        "searches with NUL are logged without it: {logged:?}"
+    );
+}
