@@ -9,7 +9,11 @@
 #
 # Options: --reuse (keep a seeded database of the same size from an earlier run),
 # --duration S, --out FILE, --only REGEX (only the scenarios whose names match, reported
-# to target/bench/SIZE/partial.md unless --out says otherwise). Needs wrk (Debian: apt-get install wrk) and curl.
+# to target/bench/SIZE/partial.md unless --out says otherwise), --postgres URL (serve the
+# forum from that PostgreSQL database instead, a copy of the seeded SQLite forum made with
+# `agora db copy`; the reference page stays on SQLite), --servers N (N forum processes on
+# one database, each driven by its own wrk with 1/N of the connections; rates add up).
+# Needs wrk (Debian: apt-get install wrk) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +23,8 @@ warmup=5
 out=""
 reuse=false
 only=""
+postgres=""
+servers=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --small) size=small ;;
@@ -26,6 +32,8 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift ;;
     --out) out="$2"; shift ;;
     --only) only="$2"; shift ;;
+    --postgres) postgres="$2"; shift ;;
+    --servers) servers="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -80,6 +88,30 @@ else
   seed_s=$(elapsed "$start")
   echo "$shape" >"$work/shape"
 fi
+# The forum's own database: the seeded file, or a copy of it on PostgreSQL (made again
+# whenever the file was seeded again).
+forum_db="$db"
+staff_secret="$work/staff.secret"
+copy_s="-"
+if [ -n "$postgres" ]; then
+  forum_db="$postgres"
+  staff_secret="$work/staff.secret.pg"
+  export AGORA_TOTP_KEY
+  AGORA_TOTP_KEY=$(cat "$db.key")
+  marker="$shape $(stat -c %Y "$work/shape") $postgres"
+  if [ "$(cat "$work/pg.copied" 2>/dev/null)" != "$marker" ]; then
+    say "copying the forum to PostgreSQL"
+    admin="${postgres%/*}/postgres"
+    name="${postgres##*/}"
+    psql -q "$admin" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >&2
+    start=$(date +%s.%N)
+    "$agora" db copy --from "$db" --to "$postgres" >"$work/copy.log" 2>&1
+    copy_s=$(elapsed "$start")
+    rm -f "$staff_secret"
+    [ -f "$work/staff.secret" ] && cp "$work/staff.secret" "$staff_secret"
+    echo "$marker" >"$work/pg.copied"
+  fi
+fi
 "$plan_tool" plan "$db" "$work/plan.lua"
 export BENCH_PLAN="$work/plan.lua"
 declare -A fact
@@ -108,17 +140,32 @@ wait_ready() {
   exit 1
 }
 
-say "starting the forum and the reference page"
-start=$(date +%s%N)
-RUST_LOG=info AGORA_TRUSTED_PROXIES=127.0.0.1 "$agora" --database "$db" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
-server_pid=$!
-pids+=("$server_pid")
-ready_ms=$(wait_ready "$base/healthz" "$start")
+say "starting the forum ($servers process(es)) and the reference page"
+# Server i listens on port + 2i and logs to server.i.log; server 0 is "$base".
+server_pids=()
+rm -f "$work"/server.*.log
+for i in $(seq 0 $((servers - 1))); do
+  start=$(date +%s%N)
+  RUST_LOG=info AGORA_TRUSTED_PROXIES=127.0.0.1 "$agora" --database "$forum_db" serve \
+    --bind "127.0.0.1:$((port + 2 * i))" >"$work/server.$i.log" 2>&1 &
+  server_pids+=($!)
+  pids+=($!)
+  ms=$(wait_ready "http://127.0.0.1:$((port + 2 * i))/healthz" "$start")
+  [ "$i" = 0 ] && ready_ms=$ms
+done
+server_pid=${server_pids[0]}
 "$reference_bin" "$db" "127.0.0.1:$ref_port" >"$work/reference.log" 2>&1 &
 pids+=($!)
 wait_ready "$ref_base/?from=1" "$(date +%s%N)" >/dev/null
 
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+# Of all the forum's processes together.
+rss_kib() { for p in "${server_pids[@]}"; do cat "/proc/$p/status"; done | awk '/^VmRSS/ {s += $2} END {print s + 0}'; }
+# Where each server's log stands now, and what the servers logged since such a mark.
+log_marks() { for i in $(seq 0 $((servers - 1))); do wc -l <"$work/server.$i.log"; done | tr '\n' ' '; }
+logs_since() {
+  local marks=($1) i
+  for i in $(seq 0 $((servers - 1))); do tail -n +"$((marks[i] + 1))" "$work/server.$i.log"; done
+}
 
 # --- accounts ---------------------------------------------------------------------------
 password=demo-password-2026
@@ -131,18 +178,18 @@ login() {
 
 say "signing in: a staff account with 2FA and 32 members"
 staff=bench_staff
-if [ ! -f "$work/staff.secret" ]; then
-  echo "$password" | "$agora" --database "$db" user create "$staff" --role staff --password-stdin >&2
+if [ ! -f "$staff_secret" ]; then
+  echo "$password" | "$agora" --database "$forum_db" user create "$staff" --role staff --password-stdin >&2
   token=$(login "$staff" "")
   secret=$(curl -fs -X POST -H "authorization: Bearer $token" "$base/api/v1/me/totp" | json_field secret)
   curl -fs -o /dev/null -H "authorization: Bearer $token" -H 'content-type: application/json' \
     "$base/api/v1/me/totp/confirm" -d "{\"otp\":\"$("$plan_tool" totp "$secret")\"}"
-  echo "$secret" >"$work/staff.secret"
+  echo "$secret" >"$staff_secret"
   staff_token=$token
 else
   # A reused database: log in with a code (each code once: wait for a fresh step if needed).
   sleep $(( 31 - $(date +%s) % 30 ))
-  staff_token=$(login "$staff" ",\"otp\":\"$("$plan_tool" totp "$(cat "$work/staff.secret")")\"")
+  staff_token=$(login "$staff" ",\"otp\":\"$("$plan_tool" totp "$(cat "$staff_secret")")\"")
 fi
 [ -n "$staff_token" ] || { echo "staff login failed" >&2; exit 1; }
 staff_cookie="agora_session=$staff_token"
@@ -177,21 +224,56 @@ run() {
      r=$(rss_kib); [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$peak_file"; sleep 0.2
    done) &
   local sampler=$!
-  local from_line
-  from_line=$(wc -l <"$work/server.log")
-  line=$(env "$@" wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s "benches/wrk/$script" "$url" \
-    | grep '^BENCH_JSON ' | cut -d' ' -f2-)
+  local from_marks
+  from_marks=$(log_marks)
+  if [ "$url" = "$base" ] && [ "$servers" -gt 1 ]; then
+    # One wrk per server, each with its share of the connections; their summaries merge
+    # into one (counts add up, latencies take the worst of the instances).
+    local i wrks=()
+    for i in $(seq 0 $((servers - 1))); do
+      env "$@" wrk -t$((2 / servers > 0 ? 2 / servers : 1)) -c$((conns / servers)) -d"${secs}s" --timeout 10s \
+        -s "benches/wrk/$script" "http://127.0.0.1:$((port + 2 * i))" \
+        | grep '^BENCH_JSON ' | cut -d' ' -f2- >"$work/wrk.$i.json" &
+      wrks+=($!)
+    done
+    wait "${wrks[@]}"
+    line=$(merge_wrk "$work"/wrk.*.json)
+    rm -f "$work"/wrk.*.json
+  else
+    line=$(env "$@" wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s "benches/wrk/$script" "$url" \
+      | grep '^BENCH_JSON ' | cut -d' ' -f2-)
+  fi
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   # The server's own latency of the requests this scenario sent, from its request log.
   local method=GET server=$'-\t-'
   case "$script" in post.lua | login.lua) method=POST ;; esac
   if [ "$url" = "$base" ]; then
-    server=$(tail -n +"$((from_line + 1))" "$work/server.log" | grep "agora::request: method=$method " \
+    server=$(logs_since "$from_marks" | grep "agora::request: method=$method " \
       | grep -o 'latency_ms=[0-9.]*' | cut -d= -f2 | sort -n | percentiles)
   fi
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$line" "$(cat "$peak_file" 2>/dev/null || echo 0)" "$server" >>"$results"
   printf '  %-28s %s\n' "$name" "$line" >&2
+}
+
+# One wrk summary from several (the JSON lines in the given files).
+merge_wrk() {
+  cat "$@" | awk '
+    {
+      n = split($0, parts, /[{},]/)
+      for (i = 1; i <= n; i++) {
+        if (match(parts[i], /"[a-z_0-9]+":[0-9.]+$/)) {
+          kv = substr(parts[i], RSTART, RLENGTH); split(kv, f, ":"); key = f[1]; gsub(/"/, "", key)
+          if (key ~ /_us$/) { if (f[2] + 0 > v[key] + 0) v[key] = f[2] } else v[key] += f[2]
+          if (!(key in seen)) { seen[key] = 1; order[++k] = key }
+        }
+      }
+    }
+    END {
+      printf "{"
+      for (i = 1; i <= k; i++) printf "%s\"%s\":%d", (i > 1 ? "," : ""), order[i], v[order[i]]
+      printf "}\n"
+    }'
 }
 
 # Runs a background load (same arguments as `run`, no warm-up, not recorded) while the
@@ -227,12 +309,12 @@ run posting_32_writers "$base" post.lua 32 "$duration"
 # 100 posts/s: 4 connections, each waiting 40 ms before its next post.
 with_load "$base" post.lua 4 $((duration + warmup + 2)) BENCH_DELAY_MS=40 -- \
   run thread_probe_while_posting "$base" thread_page.lua 8 "$duration"
-log_mark=$(wc -l <"$work/server.log")
+log_mark=$(log_marks)
 with_load "$base" login.lua 64 $((duration + warmup + 2)) -- \
   run thread_probe_during_login_storm "$base" thread_page.lua 8 "$duration"
 run login_storm "$base" login.lua 64 "$duration"
 # The server's own latency of refused logins (429/503) during the storms, from its log.
-refused=$(tail -n +"$log_mark" "$work/server.log" \
+refused=$(logs_since "$log_mark" \
   | grep 'path=/api/v1/sessions status=\(429\|503\)' \
   | grep -o 'latency_ms=[0-9.]*' | cut -d= -f2 | sort -n)
 refused_count=$(echo -n "$refused" | grep -c . || true)
@@ -245,7 +327,7 @@ if wanted reindex; then
   say "search reindex while serving"
   reindex_start=$(date +%s.%N)
   with_load "$base" thread_page.lua 8 3600 -- \
-    "$agora" --database "$db" search reindex >"$work/reindex.log" 2>&1
+    "$agora" --database "$forum_db" search reindex >"$work/reindex.log" 2>&1
   reindex_s=$(elapsed "$reindex_start")
 fi
 peak_rss=$(cat "$work"/peak.* 2>/dev/null | sort -n | tail -1)
@@ -262,10 +344,13 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
   echo "# Benchmarks"
   echo
   echo "Measured $(date -u +%Y-%m-%d) on commit \`$commit\`$dirty; $cores cores ($cpu); bundled SQLite ${fact[sqlite_version]};"
+  if [ -n "$postgres" ]; then
+    echo "the forum served from PostgreSQL $(psql -Atc 'SHOW server_version' "$postgres" 2>/dev/null) on the same machine by $servers process(es), a copy of the seeded forum;"
+  fi
   echo "wrk with 2 threads on the same machine. Forum: ${fact[users]} users, ${fact[threads]} threads,"
   echo "${fact[posts]} posts (one thread of $long); database $(mib $(( ${fact[db_bytes]} / 1024 ))) MiB${fact[index_bytes]:+, of which the search index $(mib $(( ${fact[index_bytes]} / 1024 ))) MiB}."
   echo
-  echo "Reproduce: \`benches/run.sh$([ "$size" = small ] && echo " --small")\` ($duration s per scenario after a $warmup s warm-up)."
+  echo "Reproduce: \`benches/run.sh$([ "$size" = small ] && echo " --small")$([ -n "$postgres" ] && echo " --postgres URL")$([ "$servers" -gt 1 ] && echo " --servers $servers")$([ -n "$only" ] && echo " --only '$only'")\` ($duration s per scenario after a $warmup s warm-up)."
   echo "Every rate is also given as a share of the reference page's (one pooled query by key range"
   echo "for 20 posts, rendered with askama: \`examples/bench_reference.rs\`) measured in the same run."
   echo
@@ -299,6 +384,9 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
   echo "| ready to serve after start | $ready_ms ms |"
   echo "| \`agora search reindex\` while serving | $([ "$reindex_s" = - ] && echo "(not run)" || printf '%.0f s' "$reindex_s") |"
   echo "| \`agora seed-demo\` | $([ "$seed_s" = "(reused)" ] && echo "(reused database)" || printf '%.0f s' "$seed_s") |"
+  if [ "$copy_s" != - ]; then
+    echo "| \`agora db copy\` to PostgreSQL | $(printf '%.0f s' "$copy_s") |"
+  fi
 } >"$out.tmp"
 mv "$out.tmp" "$out"
 cat "$out"
