@@ -316,7 +316,7 @@ run login_storm "$base" login.lua 64 "$duration"
 # The server's own latency of refused logins (429/503) during the storms, from its log.
 refused=$(logs_since "$log_mark" \
   | grep 'path=/api/v1/sessions status=\(429\|503\)' \
-  | grep -o 'latency_ms=[0-9.]*' | cut -d= -f2 | sort -n)
+  | grep -o 'latency_ms=[0-9.]*' | cut -d= -f2 | sort -n || true)
 refused_count=$(echo -n "$refused" | grep -c . || true)
 # (awk reads to the end: stopping early would fail the pipeline on the writer's SIGPIPE.)
 refused_p99=$( [ "$refused_count" -gt 0 ] && echo "$refused" | awk -v n="$refused_count" 'NR == int(n * 0.99 + 0.999) {v = $0} END {print v}' || echo -)

@@ -4,8 +4,9 @@
 //! is skipped silently, and named (`doing`) so that each statement is reported with the
 //! request that first ran it.
 
-use diesel::connection::InstrumentationEvent;
-use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use agora::db::schema::sessions;
+use diesel::connection::{Connection, InstrumentationEvent};
+use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
@@ -431,13 +432,18 @@ async fn reading(cast: &Cast<'_>, made: &Made) {
 /// away: their next request writes it again (it is written at most every five minutes).
 /// Done on a connection of the test's own, which records nothing.
 fn sessions_seen_a_while_ago(app: &TestApp) {
-    let path = app.db.sqlite_path().expect("the plan check runs on SQLite");
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open db");
+    let mut conn = app.db.conn();
     conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
-    let earlier = "strftime('%Y-%m-%d %H:%M:%f', last_seen_at, '-10 minutes')";
-    diesel::sql_query(format!("UPDATE sessions SET last_seen_at = {earlier}"))
-        .execute(&mut conn)
-        .expect("sessions moved back");
+    let seen: Vec<(i64, chrono::NaiveDateTime)> = sessions::table
+        .select((sessions::id, sessions::last_seen_at))
+        .load(&mut conn)
+        .expect("sessions");
+    for (id, at) in seen {
+        diesel::update(sessions::table.find(id))
+            .set(sessions::last_seen_at.eq(at - chrono::Duration::minutes(10)))
+            .execute(&mut conn)
+            .expect("session moved back");
+    }
 }
 
 /// Search in Chinese, English and both, with each filter, misspelled, an identifier, a
