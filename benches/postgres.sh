@@ -27,7 +27,7 @@ benches/run.sh $size_flag --reuse --only "$only" --postgres "$url" --out "$work/
 benches/run.sh $size_flag --reuse --only "$only" --postgres "$url" --servers 2 --out "$work/pg.two.md"
 
 # The scenario rows of a run's table, each prefixed with what served it.
-rows() { grep '^| [a-z_0-9]* |' "$2" | grep -v '^| scenario ' | sed "s/^| /| $1 | /"; }
+rows() { grep '^| [a-z_0-9]* |' "$2" | grep -v '^| scenario \|^| resource ' | sed "s/^| /| $1 | /"; }
 
 section="$work/pg.section.md"
 {

@@ -2,12 +2,16 @@
 -- domain::text (jieba for Chinese) before it got here, and db::search builds the tsvector
 -- itself (no text search configuration parses it): title lexemes carry weight A, body
 -- lexemes D, the sounds of Chinese words B, each part after a gap in positions so that no
--- phrase spans two parts.
+-- phrase spans two parts. An opening post's title is also a vector of its own: a title
+-- match of a common word is rare among posts, and finding it by weight in `doc` would read
+-- every post that has the word.
 CREATE TABLE search_index (
     post_id BIGINT PRIMARY KEY,
-    doc TSVECTOR NOT NULL
+    doc TSVECTOR NOT NULL,
+    title TSVECTOR
 );
 CREATE INDEX search_index_doc ON search_index USING GIN (doc);
+CREATE INDEX search_index_title ON search_index USING GIN (title) WHERE title IS NOT NULL;
 
 -- The index's vocabulary with how many posts hold each term, kept in the post's own
 -- transaction, for correcting misspelled English words. Byte order ("C"), so that a

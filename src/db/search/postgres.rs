@@ -6,9 +6,11 @@
 //! writes the `tsvector` and `tsquery` literals itself, so both backends find the same
 //! posts. All `tsvector`/`tsquery` syntax lives in this file.
 //!
-//! In a post's vector, title tokens carry weight A, body tokens D and the sounds of
+//! In a post's vector (`doc`), title tokens carry weight A, body tokens D and the sounds of
 //! Chinese words B; each part starts after a gap in positions so that no phrase spans two
-//! parts. A column filter of FTS5 is a weight filter here.
+//! parts. A column filter of FTS5 is a weight filter here, except for titles alone: an
+//! opening post's title is also a vector of its own (`title`), with its own index, because
+//! a weight is checked only after the index found every post with the word.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -73,9 +75,20 @@ fn lexeme(token: &str, out: &mut String) {
 
 /// The `tsvector` literal of a post.
 fn document(text: &IndexedText) -> String {
+    vector(&[(&text.title, "A"), (&text.body, ""), (&text.sounds, "B")])
+}
+
+/// The `tsvector` literal of an opening post's title alone; `None` for a reply.
+fn title_document(text: &IndexedText) -> Option<String> {
+    let vector = vector(&[(&text.title, "")]);
+    (!vector.is_empty()).then_some(vector)
+}
+
+/// A `tsvector` literal of the parts' tokens, each part weighted and after a gap.
+fn vector(parts: &[(&String, &str)]) -> String {
     let mut entries: HashMap<String, Vec<String>> = HashMap::new();
     let mut position = 0usize;
-    for (part, weight) in [(&text.title, "A"), (&text.body, ""), (&text.sounds, "B")] {
+    for (part, weight) in parts {
         position += 1;
         for token in tokens(part) {
             position += 1;
@@ -100,10 +113,18 @@ fn document(text: &IndexedText) -> String {
 
 fn weights(field: Field) -> &'static str {
     match field {
-        Field::Anywhere => "",
+        // Titles alone are matched in the `title` vector, which has no weights.
+        Field::Anywhere | Field::Title => "",
         Field::TitleOrBody => "AD",
-        Field::Title => "A",
         Field::Sounds => "B",
+    }
+}
+
+/// The vector a retrieval looks in.
+fn column(matching: &Matching) -> &'static str {
+    match matching {
+        Matching::AnyOf(Field::Title, _) | Matching::Phrase(Field::Title, _) => "title",
+        _ => "doc",
     }
 }
 
@@ -162,14 +183,15 @@ fn tsquery(matching: &Matching) -> Option<String> {
 
 pub(super) fn insert(conn: &mut PgConnection, post: PostId, text: &IndexedText) -> QueryResult<()> {
     diesel::sql_query(
-        "WITH added AS (INSERT INTO search_index (post_id, doc) VALUES ($1, $2::tsvector) \
-         RETURNING doc) \
+        "WITH added AS (INSERT INTO search_index (post_id, doc, title) \
+         VALUES ($1, $2::tsvector, $3::tsvector) RETURNING doc) \
          INSERT INTO search_terms (term, docs) \
          SELECT unnest(tsvector_to_array(doc)), 1 FROM added \
          ON CONFLICT (term) DO UPDATE SET docs = search_terms.docs + 1",
     )
     .bind::<BigInt, _>(post.get())
     .bind::<Text, _>(document(text))
+    .bind::<Nullable<Text>, _>(title_document(text))
     .execute(conn)?;
     Ok(())
 }
@@ -190,10 +212,17 @@ pub(super) fn insert_many(conn: &mut PgConnection, rows: &[(i64, IndexedText)]) 
         let mut values = String::new();
         for i in 0..chunk.len() {
             let sep = if i == 0 { "" } else { ", " };
-            let _ = write!(values, "{sep}(${}, ${}::tsvector)", 2 * i + 1, 2 * i + 2);
+            let n = 3 * i;
+            let _ = write!(
+                values,
+                "{sep}(${}, ${}::tsvector, ${}::tsvector)",
+                n + 1,
+                n + 2,
+                n + 3
+            );
         }
         let mut query = diesel::sql_query(format!(
-            "WITH added AS (INSERT INTO search_index (post_id, doc) VALUES {values} \
+            "WITH added AS (INSERT INTO search_index (post_id, doc, title) VALUES {values} \
              RETURNING doc) \
              INSERT INTO search_terms (term, docs) \
              SELECT term, count(*) FROM added, unnest(tsvector_to_array(doc)) AS term \
@@ -204,7 +233,8 @@ pub(super) fn insert_many(conn: &mut PgConnection, rows: &[(i64, IndexedText)]) 
         for (post, text) in chunk {
             query = query
                 .bind::<BigInt, _>(*post)
-                .bind::<Text, _>(document(text));
+                .bind::<Text, _>(document(text))
+                .bind::<Nullable<Text>, _>(title_document(text));
         }
         query.execute(conn)?;
     }
@@ -219,17 +249,22 @@ pub(super) fn compact(conn: &mut PgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Newest first, by the post id; the planner picks between the GIN index (rare words)
-/// and walking post ids backwards (common words).
-const NEWEST_HITS: &str = "SELECT s.post_id AS post_id, p.thread_id AS thread_id, \
-     p.search_len AS length, t.staff_answered AS staff_answered, \
-     (t.accepted_post_id IS NOT NULL) AS solved, t.last_activity_at AS last_activity_at, \
-     (p.number = 0) AS opening, t.title AS title \
-     FROM search_index s JOIN posts p ON p.id = s.post_id JOIN threads t ON t.id = p.thread_id \
-     WHERE s.doc @@ $1::tsquery AND p.removed_at IS NULL AND t.removed_at IS NULL \
-     AND ($2::bigint IS NULL OR t.board_id = $2) AND (NOT $3 OR t.staff_answered) \
-     AND (NOT $4 OR t.accepted_post_id IS NOT NULL) AND s.post_id >= $5 \
-     ORDER BY s.post_id DESC LIMIT $6";
+/// Newest first, by the post id, in the vector `column` names; the planner picks between
+/// the GIN index (rare words) and walking post ids backwards (common words).
+fn newest_hits_sql(column: &str) -> String {
+    format!(
+        "SELECT s.post_id AS post_id, p.thread_id AS thread_id, \
+         p.search_len AS length, t.staff_answered AS staff_answered, \
+         (t.accepted_post_id IS NOT NULL) AS solved, t.last_activity_at AS last_activity_at, \
+         (p.number = 0) AS opening, t.title AS title \
+         FROM search_index s JOIN posts p ON p.id = s.post_id \
+         JOIN threads t ON t.id = p.thread_id \
+         WHERE s.{column} @@ $1::tsquery AND p.removed_at IS NULL AND t.removed_at IS NULL \
+         AND ($2::bigint IS NULL OR t.board_id = $2) AND (NOT $3 OR t.staff_answered) \
+         AND (NOT $4 OR t.accepted_post_id IS NOT NULL) AND s.post_id >= $5 \
+         ORDER BY s.post_id DESC LIMIT $6"
+    )
+}
 
 pub(super) fn newest_hits(
     conn: &mut PgConnection,
@@ -241,7 +276,7 @@ pub(super) fn newest_hits(
     let Some(query) = tsquery(matching) else {
         return Ok(Vec::new());
     };
-    diesel::sql_query(NEWEST_HITS)
+    diesel::sql_query(newest_hits_sql(column(matching)))
         .bind::<Text, _>(query)
         .bind::<Nullable<BigInt>, _>(filters.board.map(BoardId::get))
         .bind::<Bool, _>(filters.staff_answered)
@@ -262,10 +297,11 @@ pub(super) fn probe(
             oldest: None,
         });
     };
-    diesel::sql_query(
+    let column = column(matching);
+    diesel::sql_query(format!(
         "SELECT count(*) AS found, min(post_id) AS oldest FROM (SELECT post_id FROM search_index \
-         WHERE doc @@ $1::tsquery ORDER BY post_id DESC LIMIT $2) newest",
-    )
+         WHERE {column} @@ $1::tsquery ORDER BY post_id DESC LIMIT $2) newest"
+    ))
     .bind::<Text, _>(query)
     .bind::<BigInt, _>(limit)
     .get_result(conn)
@@ -303,8 +339,8 @@ mod tests {
     #[test]
     fn query_text_is_quoted_so_it_is_never_tsquery_syntax() {
         let evil = Term::Exact("x'|!& \\".to_owned());
-        let q = tsquery(&Matching::AnyOf(Field::Title, vec![evil])).expect("a query");
-        assert_eq!(q, "(('x':A))");
+        let q = tsquery(&Matching::AnyOf(Field::Sounds, vec![evil])).expect("a query");
+        assert_eq!(q, "(('x':B))");
         let q = tsquery(&Matching::AnyOf(
             Field::TitleOrBody,
             vec![Term::Prefix("near".into()), Term::Exact("o'k".into())],
@@ -328,5 +364,15 @@ mod tests {
         for entry in ["'提币':2A", "'慢':3A", "'it':5", "'s':6", "'ti_bi':8B"] {
             assert!(doc.split(' ').any(|e| e == entry), "{entry} in {doc}");
         }
+        let title = title_document(&text).expect("a title vector");
+        assert!(
+            title.contains("'提币':2") && !title.contains("it"),
+            "{title}"
+        );
+        let reply = IndexedText {
+            title: String::new(),
+            ..text
+        };
+        assert_eq!(title_document(&reply), None);
     }
 }
