@@ -14,7 +14,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 size_flag=""
-[ "${1:-}" = --small ] && size_flag=--small
+keep_sqlite=false
+for arg in "$@"; do
+  case "$arg" in
+    --small) size_flag=--small ;;
+    # Keep the SQLite table of an earlier sitting (only the PostgreSQL side changed).
+    --keep-sqlite) keep_sqlite=true ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 size=$([ -n "$size_flag" ] && echo small || echo full)
 work="target/bench/$size"
 only='^(reference|thread_anonymous|board_first_page|board_any_depth|search_common_word|search_multi_word|search_common_word_2_clients|search_multi_word_2_clients)$'
@@ -22,7 +30,9 @@ only='^(reference|thread_anonymous|board_first_page|board_any_depth|search_commo
 eval "$(.ci/postgres start)"
 url="${AGORA_TEST_POSTGRES%/*}/agora_bench_$size"
 
-benches/run.sh $size_flag --reuse --only "$only" --out "$work/pg.sqlite.md"
+if ! $keep_sqlite || [ ! -f "$work/pg.sqlite.md" ]; then
+  benches/run.sh $size_flag --reuse --only "$only" --out "$work/pg.sqlite.md"
+fi
 benches/run.sh $size_flag --reuse --only "$only" --postgres "$url" --out "$work/pg.one.md"
 benches/run.sh $size_flag --reuse --only "$only" --postgres "$url" --servers 2 --out "$work/pg.two.md"
 
