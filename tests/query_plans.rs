@@ -305,6 +305,52 @@ fn postgres_faults(plan: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The verdict on either backend: every path reached, no statement at fault.
+fn judge(
+    statements: &BTreeMap<String, String>,
+    checked: &[(&String, &String)],
+    touched: &BTreeSet<&str>,
+    violations: &[String],
+    postgres: bool,
+) {
+    println!(
+        "{} distinct statements captured, {} checked",
+        statements.len(),
+        checked.len()
+    );
+    for table in must_touch(postgres) {
+        assert!(
+            touched.contains(table),
+            "no statement on {table} was captured: the workload missed a path"
+        );
+    }
+    let (newest_hits, last_seen) = if postgres {
+        (
+            "ORDER BY s.post_id DESC",
+            "UPDATE \"sessions\" SET \"last_seen_at\"",
+        )
+    } else {
+        (
+            "ORDER BY search_index.rowid DESC",
+            "UPDATE `sessions` SET `last_seen_at`",
+        )
+    };
+    for (fragment, path) in [
+        (newest_hits, "the newest hits of a search"),
+        (last_seen, "a session's last-seen time"),
+    ] {
+        let seen = checked.iter().any(|(sql, _)| sql.contains(fragment));
+        assert!(seen, "the workload never reached {path}");
+    }
+    assert!(
+        violations.is_empty(),
+        "{} of {} statements read more than an index lets them:\n\n{}",
+        violations.len(),
+        checked.len(),
+        violations.join("\n")
+    );
+}
+
 fn check_postgres_plans(app: &TestApp, statements: &BTreeMap<String, String>) {
     use diesel::connection::SimpleConnection;
     let mut conn = app.db.conn();
@@ -342,34 +388,7 @@ fn check_postgres_plans(app: &TestApp, statements: &BTreeMap<String, String>) {
             violations.push(format!("{shown}\n  => {}\n", faults.join("; ")));
         }
     }
-    println!(
-        "{} distinct statements captured, {} checked",
-        statements.len(),
-        checked.len()
-    );
-    for table in must_touch(true) {
-        assert!(
-            touched.contains(table),
-            "no statement on {table} was captured: the workload missed a path"
-        );
-    }
-    for (fragment, path) in [
-        ("ORDER BY s.post_id DESC", "the newest hits of a search"),
-        (
-            "UPDATE \"sessions\" SET \"last_seen_at\"",
-            "a session's last-seen time",
-        ),
-    ] {
-        let seen = checked.iter().any(|(sql, _)| sql.contains(fragment));
-        assert!(seen, "the workload never reached {path}");
-    }
-    assert!(
-        violations.is_empty(),
-        "{} of {} statements read more than an index lets them:\n\n{}",
-        violations.len(),
-        checked.len(),
-        violations.join("\n")
-    );
+    judge(statements, &checked, &touched, &violations, true);
 }
 
 fn check_plans(app: &TestApp, statements: &BTreeMap<String, String>) {
@@ -395,35 +414,5 @@ fn check_plans(app: &TestApp, statements: &BTreeMap<String, String>) {
             violations.push(format!("{shown}  => {}\n", faults.join("; ")));
         }
     }
-    println!(
-        "{} distinct statements captured, {} checked",
-        statements.len(),
-        checked.len()
-    );
-    for table in must_touch(false) {
-        assert!(
-            touched.contains(table),
-            "no statement on {table} was captured: the workload missed a path"
-        );
-    }
-    for (fragment, path) in [
-        (
-            "ORDER BY search_index.rowid DESC",
-            "the newest hits of a search",
-        ),
-        (
-            "UPDATE `sessions` SET `last_seen_at`",
-            "a session's last-seen time",
-        ),
-    ] {
-        let seen = checked.iter().any(|(sql, _)| sql.contains(fragment));
-        assert!(seen, "the workload never reached {path}");
-    }
-    assert!(
-        violations.is_empty(),
-        "{} of {} statements read more than an index lets them:\n\n{}",
-        violations.len(),
-        checked.len(),
-        violations.join("\n")
-    );
+    judge(statements, &checked, &touched, &violations, false);
 }
