@@ -13,6 +13,8 @@
 # forum from that PostgreSQL database instead, a copy of the seeded SQLite forum made with
 # `agora db copy`; the reference page stays on SQLite), --servers N (N forum processes on
 # one database, each driven by its own wrk with 1/N of the connections; rates add up).
+# AGORA_BIN=PATH measures another build of agora (say, one made before a change) against
+# the same database and reference, for an A/B comparison within one sitting.
 # Needs wrk (Debian: apt-get install wrk) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,7 +72,7 @@ elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
 
 say "building (release)"
 cargo build --release --quiet --bin agora --example bench_reference --example bench_plan
-agora=target/release/agora
+agora=${AGORA_BIN:-target/release/agora}
 plan_tool=target/release/examples/bench_plan
 reference_bin=target/release/examples/bench_reference
 

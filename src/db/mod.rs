@@ -32,6 +32,7 @@ pub mod threads;
 pub mod throttle;
 pub mod totp;
 pub mod users;
+mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -144,6 +145,8 @@ pub struct Database {
     /// (SQLite's busy handler sleeps and polls) keeps the slowest writes close to the
     /// typical one when many arrive at once.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The threads every query of the async side runs on, one per connection.
+    workers: workers::Workers,
 }
 
 impl Database {
@@ -172,6 +175,7 @@ impl Database {
                 source,
             })?;
         Ok(Database {
+            workers: workers::Workers::start(&pool, pool_size),
             pool,
             writer: Arc::new(tokio::sync::Mutex::new(())),
         })
@@ -182,21 +186,15 @@ impl Database {
         Ok(self.pool.get()?)
     }
 
-    /// Runs `f` with a pooled connection on a blocking thread, so that queries never
-    /// stall an async worker.
+    /// Runs `f` with a pooled connection on one of the database threads, so that queries
+    /// never stall an async worker.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(DbError::from)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| E::from(DbError::Task(e.to_string())))?
+        self.workers.run(f).await
     }
 
     /// Runs `f` in one write transaction: all of it lands or none of it. SQLite takes the
