@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 
 use super::Conn;
 use super::schema::{posts, threads, users};
@@ -91,26 +92,31 @@ pub fn listing(conn: &mut Conn, id: PostId) -> QueryResult<Option<PostListing>> 
 }
 
 /// The posts of a thread whose numbers fall in `numbers`, in order: one index range scan
-/// on (thread_id, number) at any depth.
+/// on (thread_id, number) at any depth. Written as one statement for every reader (the
+/// reader is a bound value), so it is prepared once per connection and never rebuilt.
 pub fn page_of_thread(
     conn: &mut Conn,
     thread: ThreadId,
     numbers: Range<i64>,
     reader: Reader,
 ) -> QueryResult<Vec<PostListing>> {
-    let mut query = posts::table
+    let own = reader.user.map_or(-1, UserId::get);
+    posts::table
         .inner_join(users::table)
         .inner_join(threads::table)
         .filter(posts::thread_id.eq(thread.get()))
         .filter(posts::number.ge(numbers.start))
         .filter(posts::number.lt(numbers.end))
+        .filter(
+            reader
+                .staff
+                .into_sql::<Bool>()
+                .or(posts::removed_at.is_null())
+                .or(posts::author_id.eq(own)),
+        )
         .select(PostListing::as_select())
-        .into_boxed();
-    if !reader.staff {
-        let own = reader.user.map_or(-1, UserId::get);
-        query = query.filter(posts::removed_at.is_null().or(posts::author_id.eq(own)));
-    }
-    query.order(posts::number.asc()).load(conn)
+        .order(posts::number.asc())
+        .load(conn)
 }
 
 pub fn update_body(

@@ -104,23 +104,35 @@ pub fn pinned_in_board(
     board: BoardId,
     include_removed: bool,
 ) -> QueryResult<Vec<ThreadListing>> {
-    let mut query = threads::table
+    threads::table
         .inner_join(boards::table)
         .inner_join(users::table)
         .filter(threads::board_id.eq(board.get()))
         .filter(threads::pinned_at.is_not_null())
+        .filter(
+            include_removed
+                .into_sql::<Bool>()
+                .or(threads::removed_at.is_null()),
+        )
         .select(ThreadListing::as_select())
-        .into_boxed();
-    if !include_removed {
-        query = query.filter(threads::removed_at.is_null());
-    }
-    query
         .order((threads::pinned_at.asc(), threads::id.asc()))
         .load(conn)
 }
 
+/// Where a board's first page starts: after every thread there is.
+const BOARD_TOP: ActivityCursor = ActivityCursor {
+    last_activity_at: match chrono::NaiveDate::from_ymd_opt(9999, 12, 31) {
+        Some(day) => day.and_time(chrono::NaiveTime::MIN),
+        None => NaiveDateTime::MIN,
+    },
+    thread: ThreadId(i64::MAX),
+};
+
 /// Up to `limit` unpinned threads of a board by last activity, newest first, continuing
-/// after `after`. The `<=` bound lets SQLite seek the index instead of scanning from the top.
+/// after `after`. The `<=` bound lets SQLite seek the index instead of scanning from the
+/// top. Each filter is one fixed statement (the first page continues from `BOARD_TOP`,
+/// whether removed threads show is a bound value), so none is rebuilt per request; the
+/// filters are written as the partial indexes of the moderation migration are.
 pub fn board_page(
     conn: &mut Conn,
     board: BoardId,
@@ -129,39 +141,41 @@ pub fn board_page(
     filter: ThreadFilter,
     include_removed: bool,
 ) -> QueryResult<Vec<ThreadListing>> {
-    let mut query = threads::table
-        .inner_join(boards::table)
-        .inner_join(users::table)
-        .filter(threads::board_id.eq(board.get()))
-        .filter(threads::pinned_at.is_null())
-        .select(ThreadListing::as_select())
-        .into_boxed();
-    if !include_removed {
-        query = query.filter(threads::removed_at.is_null());
+    let at = after.unwrap_or(BOARD_TOP);
+    macro_rules! page_where {
+        ($filter:expr) => {
+            threads::table
+                .inner_join(boards::table)
+                .inner_join(users::table)
+                .filter(threads::board_id.eq(board.get()))
+                .filter(threads::pinned_at.is_null())
+                .filter(
+                    include_removed
+                        .into_sql::<Bool>()
+                        .or(threads::removed_at.is_null()),
+                )
+                .filter($filter)
+                .filter(
+                    threads::last_activity_at.le(at.last_activity_at).and(
+                        threads::last_activity_at
+                            .lt(at.last_activity_at)
+                            .or(threads::id.lt(at.thread.get())),
+                    ),
+                )
+                .select(ThreadListing::as_select())
+                .order((threads::last_activity_at.desc(), threads::id.desc()))
+                .limit(limit)
+                .load(conn)
+        };
     }
-    // Written as the partial indexes of the moderation migration are.
-    query = match filter {
-        ThreadFilter::All => query,
-        ThreadFilter::Unanswered => query
-            .filter(diesel::dsl::not(threads::staff_answered))
-            .filter(threads::accepted_post_id.is_null()),
-        ThreadFilter::StaffAnswered => query.filter(threads::staff_answered),
-        ThreadFilter::Solved => query.filter(threads::accepted_post_id.is_not_null()),
-    };
-    if let Some(cursor) = after {
-        let at = cursor.last_activity_at;
-        query = query.filter(
-            threads::last_activity_at.le(at).and(
-                threads::last_activity_at
-                    .lt(at)
-                    .or(threads::id.lt(cursor.thread.get())),
-            ),
-        );
+    match filter {
+        ThreadFilter::All => page_where!(true.into_sql::<Bool>()),
+        ThreadFilter::Unanswered => page_where!(
+            diesel::dsl::not(threads::staff_answered).and(threads::accepted_post_id.is_null())
+        ),
+        ThreadFilter::StaffAnswered => page_where!(threads::staff_answered),
+        ThreadFilter::Solved => page_where!(threads::accepted_post_id.is_not_null()),
     }
-    query
-        .order((threads::last_activity_at.desc(), threads::id.desc()))
-        .limit(limit)
-        .load(conn)
 }
 
 /// The newest threads a user started, for their profile.
